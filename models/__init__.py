@@ -1,0 +1,24 @@
+"""SQLAlchemy 2 typed models of the Teller ledger. No Textual, no services."""
+
+from models.base import Base
+from models.audit import AuditEvent, AuditHead
+from models.ledger import Account, Hold, JournalEntry, Posting
+from models.instruction import Instruction
+from models.organisation import AdminChange, ApprovalLimit, Branch, LedgerMeta, StaffRole, StaffUser
+
+__all__ = [
+    "Account",
+    "AdminChange",
+    "ApprovalLimit",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Branch",
+    "Hold",
+    "Instruction",
+    "JournalEntry",
+    "LedgerMeta",
+    "Posting",
+    "StaffRole",
+    "StaffUser",
+]

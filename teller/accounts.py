@@ -1,0 +1,167 @@
+"""Branches and their accounts: the chart of accounts from fixtures, cash drawers and deposit accounts."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from stdnum import luhn
+
+import fixtures
+from models import Account, Branch
+from teller import audit, clock
+from teller.actor import Actor
+from teller.db import Database
+from teller.errors import InputError, LedgerError
+
+DEPOSIT_GL = "2011"
+DRAWER_GL = "1002"
+VAULT_GL = "1001"
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    number: str
+    name: str
+    gl_code: str
+    currency: str
+    status: str
+    no_negative: bool
+    balance: int
+    held: int
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+def _chart() -> dict[str, dict]:
+    return {row["gl_code"]: row for row in fixtures.load("chart_of_accounts.json")["accounts"]}
+
+
+def _view(account: Account) -> AccountView:
+    return AccountView(
+        account.id, account.number, account.name, account.gl_code, account.currency, account.status,
+        account.no_negative, account.balance, account.held,
+    )
+
+
+def _new_account(session: Session, *, number: str, name: str, gl_code: str, branch_id: int, currency: str) -> Account:
+    template = _chart()[gl_code]
+    account = Account(
+        number=number, name=name, gl_code=gl_code, category=template["category"],
+        normal_side=template["normal_side"], currency=currency, no_negative=template["no_negative"],
+        status="open", branch_id=branch_id, balance=0, held=0, opened_at=clock.now(),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def branch_account_number(branch_code: str, gl_code: str) -> str:
+    return f"{branch_code}-{gl_code}"
+
+
+def drawer_number(branch_code: str, username: str) -> str:
+    return f"{branch_code}-{DRAWER_GL}-{username}"
+
+
+def create_branch(
+    db: Database, actor: Actor, code: str, name: str, business_date: date, *, head_office: bool = False,
+    currency: str = "CNY",
+) -> int:
+    """A branch with one account for every branch-scope GL code of the chart."""
+    code = code.strip().upper()
+    if not code.isalnum() or not 2 <= len(code) <= 16:
+        raise InputError("branch code", "use 2 to 16 letters or digits")
+
+    def work(session: Session) -> int:
+        if session.execute(select(Branch.id).where(Branch.code == code)).scalar() is not None:
+            raise InputError("branch code", f"branch {code} already exists")
+        branch = Branch(code=code, name=name, is_head_office=head_office, business_date=business_date, day_open=True)
+        session.add(branch)
+        session.flush()
+        for gl_code, template in _chart().items():
+            if template["scope"] == "branch":
+                _new_account(
+                    session, number=branch_account_number(code, gl_code), name=f"{code} {template['name']}",
+                    gl_code=gl_code, branch_id=branch.id, currency=currency,
+                )
+        audit.record(session, actor, "branch.created", object_type="branch", object_id=branch.id, code=code,
+                     name=name, business_date=business_date, head_office=head_office)
+        return branch.id
+
+    return db.run(work)
+
+
+def open_drawer_account(session: Session, actor: Actor, branch: Branch, username: str, currency: str = "CNY") -> Account:
+    number = drawer_number(branch.code, username)
+    account = _new_account(
+        session, number=number, name=f"Drawer {username}", gl_code=DRAWER_GL, branch_id=branch.id, currency=currency
+    )
+    audit.record(session, actor, "account.opened", object_type="account", object_id=number, gl_code=DRAWER_GL)
+    return account
+
+
+def _next_deposit_number(session: Session, branch: Branch) -> str:
+    """Branch digits, a serial and a Luhn check digit, like a bank card number."""
+    prefix = "6222" + "".join(character for character in branch.code if character.isdigit()).rjust(4, "0")[-4:]
+    count = session.execute(
+        select(func.count()).select_from(Account).where(Account.branch_id == branch.id, Account.gl_code == DEPOSIT_GL)
+    ).scalar_one()
+    body = f"{prefix}{count + 1:010d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def open_deposit_account(db: Database, actor: Actor, branch_id: int, name: str, currency: str = "CNY") -> AccountView:
+    """A customer demand deposit account, never below zero."""
+    if not name.strip():
+        raise InputError("account name", "give the account holder's name")
+
+    def work(session: Session) -> AccountView:
+        branch = session.get(Branch, branch_id)
+        if branch is None:
+            raise LedgerError(f"branch {branch_id} does not exist")
+        number = _next_deposit_number(session, branch)
+        account = _new_account(
+            session, number=number, name=name.strip(), gl_code=DEPOSIT_GL, branch_id=branch.id, currency=currency
+        )
+        audit.record(session, actor, "account.opened", object_type="account", object_id=number, gl_code=DEPOSIT_GL)
+        return _view(account)
+
+    return db.run(work)
+
+
+def get_account(db: Database, number: str) -> AccountView:
+    def work(session: Session) -> AccountView:
+        account = session.execute(select(Account).where(Account.number == number)).scalar_one_or_none()
+        if account is None:
+            raise LedgerError(f"account {number} does not exist")
+        return _view(account)
+
+    return db.run(work, readonly=True)
+
+
+def set_status(db: Database, actor: Actor, number: str, status: str, reason: str) -> AccountView:
+    """Freeze, unfreeze or close an account (closing needs a zero balance and no holds)."""
+    if status not in ("open", "frozen", "closed"):
+        raise InputError("status", "use open, frozen or closed")
+
+    def work(session: Session) -> AccountView:
+        account = session.execute(
+            select(Account).where(Account.number == number).with_for_update()
+        ).scalar_one_or_none()
+        if account is None:
+            raise LedgerError(f"account {number} does not exist")
+        if account.status == "closed":
+            raise LedgerError(f"account {number} is closed for good")
+        if status == "closed" and (account.balance or account.held):
+            raise LedgerError(f"account {number} still has a balance or holds: it cannot be closed")
+        before = account.status
+        account.status = status
+        audit.record(session, actor, "account.status", object_type="account", object_id=number,
+                     before=before, after=status, reason=reason)
+        return _view(account)
+
+    return db.run(work)

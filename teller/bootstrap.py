@@ -1,0 +1,107 @@
+"""Opening a ledger: migrating it, giving a new one its identity, key and fixtures, and unlocking it."""
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, select
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
+
+import fixtures
+from models import ApprovalLimit, LedgerMeta
+from teller import audit, clock, keys, migrate
+from teller.actor import Actor
+from teller.config import LedgerLocation
+from teller.db import Database
+from teller.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class LedgerIdentity:
+    ledger_uuid: str
+    is_demo: bool
+    key_fingerprint: str
+
+
+def _plain_engine(url: URL):
+    if url.get_backend_name() == "sqlite":
+        return create_engine(url)
+    return create_engine(url, connect_args={"connect_timeout": 5})
+
+
+def _unreachable(location: LedgerLocation, error: OperationalError) -> ConfigError:
+    detail = str(error.orig).strip().splitlines()[0]
+    return ConfigError(f"cannot open the ledger ({location.describe()}): {detail}")
+
+
+def read_identity(url: URL) -> LedgerIdentity | None:
+    engine = _plain_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("ledger_meta"):
+                return None
+            row = connection.execute(select(LedgerMeta)).first()
+    finally:
+        engine.dispose()
+    return None if row is None else LedgerIdentity(row.ledger_uuid, row.is_demo, row.key_fingerprint)
+
+
+def upgrade(location: LedgerLocation, actor: Actor, *, demo: bool = False) -> tuple[Database, bool]:
+    """Migrate to the newest schema; a new ledger gets its identity, key and policy. Returns (db, created)."""
+    if location.is_sqlite:
+        Path(location.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = _plain_engine(location.url)
+    try:
+        migrate.upgrade(engine)
+    except OperationalError as error:
+        raise _unreachable(location, error) from error
+    finally:
+        engine.dispose()
+    identity = read_identity(location.url)
+    if identity is not None:
+        return open_database(location), False
+    ledger_uuid = str(uuid.uuid4())
+    key = keys.create_key(ledger_uuid)
+    database = Database(location.url, secret_key=key)
+
+    def initialise(session) -> None:
+        session.add(
+            LedgerMeta(
+                id=1,
+                ledger_uuid=ledger_uuid,
+                created_at=clock.now(),
+                is_demo=demo,
+                key_fingerprint=keys.fingerprint(key),
+            )
+        )
+        for limit in fixtures.load("approval_policy.json")["limits"]:
+            session.add(ApprovalLimit(**limit))
+        audit.record(session, actor, "ledger.created", object_type="ledger", object_id=ledger_uuid, demo=demo)
+
+    database.run(initialise)
+    return database, True
+
+
+def open_database(location: LedgerLocation) -> Database:
+    """Open a migrated ledger with its key; refuse an old schema or the wrong key with a clear line."""
+    engine = _plain_engine(location.url)
+    try:
+        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+    except OperationalError as error:
+        raise _unreachable(location, error) from error
+    finally:
+        engine.dispose()
+    if current != head:
+        raise ConfigError(f"the ledger schema is at {current or 'nothing'}, not {head}: run `teller db upgrade`")
+    identity = read_identity(location.url)
+    if identity is None:
+        raise ConfigError("the ledger has no identity row: run `teller db upgrade`")
+    key = keys.load_key(identity.ledger_uuid)
+    if keys.fingerprint(key) != identity.key_fingerprint:
+        raise ConfigError(
+            f"the key found does not belong to ledger {identity.ledger_uuid} "
+            f"(fingerprint {keys.fingerprint(key)}, ledger expects {identity.key_fingerprint})"
+        )
+    database = Database(location.url, secret_key=key)
+    return database

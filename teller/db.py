@@ -1,0 +1,109 @@
+"""The ledger database: engine set-up for SQLite and PostgreSQL, and the unit of work.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` and foreign keys on; every write transaction starts
+with ``BEGIN IMMEDIATE`` so that writers queue on the busy timeout instead of failing half-way.
+PostgreSQL runs READ COMMITTED; the ledger locks the accounts a posting touches in id order.
+Either way a unit of work that meets a lock timeout, a deadlock or a serialization failure is run
+again whole, in a fresh session.
+"""
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from teller import audit, guard, keys
+from teller.errors import ConfigError, LedgerError
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+RETRY_ATTEMPTS = 8
+# PostgreSQL SQLSTATEs worth a whole retry: serialization failure, deadlock, lock not available.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+TRIGGER_MESSAGE_PREFIX = "teller: "
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        readonly = connection.get_execution_options().get("teller_readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def trigger_message(error: DBAPIError) -> str | None:
+    """The message a Teller trigger or function raised, if this error came from one."""
+    text = str(error.orig)
+    start = text.find(TRIGGER_MESSAGE_PREFIX)
+    if start < 0:
+        return None
+    return text[start + len(TRIGGER_MESSAGE_PREFIX):].splitlines()[0].strip()
+
+
+def _is_retryable(error: DBAPIError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+class Database:
+    """One ledger: its engine and secret key, sessions for writing and reading, and `run` for a unit of work."""
+
+    def __init__(self, url: URL | str, *, secret_key: bytes, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.secret_key = secret_key
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        options: dict = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        if not self.is_sqlite:
+            options["connect_args"] = {"connect_timeout": 5}
+        self.engine = create_engine(self.url, **options)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        info = {"audit_key": keys.derive(secret_key, "audit")}
+        self._write_sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(teller_readonly=True), expire_on_commit=False, info=info
+        )
+        for factory in (self._write_sessions, self._read_sessions):
+            guard.install(factory)
+            audit.install(factory)
+
+    def run(self, work: Callable[[Session], T], *, readonly: bool = False) -> T:
+        """Run `work` in one transaction, committing on success; retried whole on lock conflicts."""
+        factory = self._read_sessions if readonly else self._write_sessions
+        for attempt in range(1, RETRY_ATTEMPTS + 1):
+            session = factory()
+            try:
+                with session.begin():
+                    result = work(session)
+                return result
+            except DBAPIError as error:
+                if _is_retryable(error) and attempt < RETRY_ATTEMPTS:
+                    time.sleep(min(0.01 * 2**attempt, 0.5))
+                    continue
+                if message := trigger_message(error):
+                    raise LedgerError(message) from error
+                if error.connection_invalidated or isinstance(error.orig, ConnectionError):
+                    raise ConfigError(f"cannot reach the ledger database: {error.orig}") from error
+                raise
+            finally:
+                session.close()
+        raise AssertionError("unreachable: the last attempt either returns or raises")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,52 @@
+"""The session guard: catches programming mistakes against the ledger invariants before they reach SQL.
+
+Journal entries, postings and audit rows are written only through `teller.ledger` and `teller.audit`
+(Core inserts), never as ORM objects, and never changed or deleted. Balances and holds on accounts move
+only with postings and holds. Instructions change only while pending, and are never approved by
+their maker.
+"""
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Account, AuditEvent, Hold, Instruction, JournalEntry, Posting
+from teller.errors import LedgerGuardError
+
+WRITE_ONCE = (JournalEntry, Posting, AuditEvent)
+DERIVED_ACCOUNT_COLUMNS = ("balance", "held")
+
+
+def _previous(obj: object, attribute: str) -> object:
+    history = inspect(obj).attrs[attribute].history
+    return history.deleted[0] if history.deleted else getattr(obj, attribute)
+
+
+def _check(session: Session, _flush_context, _instances) -> None:
+    for obj in session.new:
+        if isinstance(obj, WRITE_ONCE):
+            raise LedgerGuardError(f"{type(obj).__name__} rows are written only by the ledger, not the ORM")
+        if isinstance(obj, Account) and (obj.balance or obj.held):
+            raise LedgerGuardError("a new account starts at zero: balances move only with postings")
+    for obj in session.deleted:
+        if isinstance(obj, (*WRITE_ONCE, Instruction, Hold, Account)):
+            raise LedgerGuardError(f"{type(obj).__name__} rows are never deleted")
+    for obj in session.dirty:
+        if not session.is_modified(obj):
+            continue
+        if isinstance(obj, WRITE_ONCE):
+            raise LedgerGuardError(f"{type(obj).__name__} rows are never changed: correct by reversal")
+        if isinstance(obj, Account):
+            for column in DERIVED_ACCOUNT_COLUMNS:
+                if inspect(obj).attrs[column].history.has_changes():
+                    raise LedgerGuardError(f"account {column} moves only with postings and holds")
+        if isinstance(obj, Instruction):
+            if _previous(obj, "status") != "PENDING":
+                raise LedgerGuardError(f"instruction {obj.id} is {_previous(obj, 'status')} and cannot change")
+            if obj.maker_id in (obj.checker_id, obj.second_checker_id):
+                raise LedgerGuardError(f"instruction {obj.id}: the maker cannot be its checker")
+        if isinstance(obj, Hold) and _previous(obj, "status") != "ACTIVE":
+            raise LedgerGuardError(f"hold {obj.id} is already {_previous(obj, 'status')}")
+
+
+def install(factory: sessionmaker) -> None:
+    event.listen(factory, "before_flush", _check)

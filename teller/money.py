@@ -1,0 +1,115 @@
+"""Money as integer minor units plus an ISO currency, and the strict parser for typed amounts.
+
+Amounts are never floats. Typed input may use full-width digits and punctuation (normalised), and
+thousands separators in the usual places; anything else is refused with a message saying what is
+wrong, so a teller never posts an amount other than the one they meant.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import get_currency_precision
+
+from teller.errors import InputError
+
+DEFAULT_CURRENCY = "CNY"
+MAX_MINOR = 2**63 - 1  # the 64-bit column every money amount is stored in
+
+_FULL_WIDTH = str.maketrans(
+    "０１２３４５６７８９．，－＋　",
+    "0123456789.,-+ ",
+)
+_IDEOGRAPHIC_FULL_STOP = str.maketrans({"。": ".", "、": ","})
+_AMOUNT = re.compile(r"(?P<sign>[-+]?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d*))?")
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in minor units (fen for CNY) of one currency."""
+
+    minor: int
+    currency: str = DEFAULT_CURRENCY
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError("Money.minor must be an int of minor units")
+
+    @property
+    def decimal(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-minor_digits(self.currency))
+
+    def __str__(self) -> str:
+        return f"{self.currency} {format_minor(self.minor, self.currency)}"
+
+
+def minor_digits(currency: str) -> int:
+    """How many decimal places the currency has (CNY 2, JPY 0)."""
+    return get_currency_precision(currency)
+
+
+def format_minor(minor: int, currency: str = DEFAULT_CURRENCY) -> str:
+    """`1234550` CNY -> `12,345.50`: grouping with commas, the currency's decimals, no float."""
+    digits = minor_digits(currency)
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**digits)
+    text = f"{whole:,}"
+    return f"{sign}{text}.{fraction:0{digits}d}" if digits else f"{sign}{text}"
+
+
+def round_to_minor(amount: Decimal, currency: str = DEFAULT_CURRENCY) -> int:
+    """Round a Decimal amount in major units once, HALF_UP, to an integer of minor units."""
+    digits = minor_digits(currency)
+    return int((amount.scaleb(digits)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def normalise_typed(text: str) -> str:
+    """Full-width digits and punctuation to ASCII, surrounding white space removed."""
+    return unicodedata.normalize("NFC", text).translate(_FULL_WIDTH).translate(_IDEOGRAPHIC_FULL_STOP).strip()
+
+
+def parse_amount(
+    text: str,
+    currency: str = DEFAULT_CURRENCY,
+    *,
+    field: str = "amount",
+    allow_negative: bool = False,
+    allow_zero: bool = False,
+) -> Money:
+    """Parse what a person typed into an exact amount, or raise `InputError` naming the problem."""
+    if text is None or not text.strip():
+        raise InputError(field, "enter an amount, e.g. 1,234.50")
+    cleaned = normalise_typed(text)
+    if cleaned.upper().lstrip("+-") in {"NAN", "INF", "INFINITY", "SNAN"}:
+        raise InputError(field, f"{text.strip()!r} is not an amount: type digits, e.g. 1,234.50")
+    for character in cleaned:
+        if character.isdigit() and not "0" <= character <= "9":
+            raise InputError(field, f"use the digits 0-9 (found {character!r})")
+    if "e" in cleaned.lower():
+        raise InputError(field, "exponents are not allowed: type the amount in full, e.g. 1500000")
+    match = _AMOUNT.fullmatch(cleaned)
+    if not match:
+        if any(character.isspace() for character in cleaned):
+            raise InputError(field, "remove the spaces inside the amount")
+        if "," in cleaned:
+            raise InputError(field, "thousands separators go every three digits, e.g. 1,234,567.89")
+        raise InputError(field, f"{text.strip()!r} is not an amount: type digits and at most one decimal point")
+    digits = minor_digits(currency)
+    fraction = match["fraction"] or ""
+    if len(fraction) > digits:
+        allowed = f"at most {digits} decimal places" if digits else "no decimal places"
+        raise InputError(field, f"{currency} amounts have {allowed} (got {len(fraction)})")
+    whole = match["whole"].replace(",", "")
+    minor = int(whole) * 10**digits + (int(fraction.ljust(digits, "0")) if digits else 0)
+    if match["sign"] == "-":
+        if not allow_negative:
+            raise InputError(field, "the amount must be positive: leave out the minus sign")
+        minor = -minor
+    elif match["sign"] == "+" and not allow_negative:
+        raise InputError(field, "type the amount without a sign")
+    if abs(minor) > MAX_MINOR:
+        raise InputError(field, f"the amount is too large: the most is {format_minor(MAX_MINOR, currency)}")
+    if minor == 0 and not allow_zero:
+        raise InputError(field, "the amount must be more than zero")
+    return Money(minor, currency)

@@ -1,0 +1,106 @@
+"""Seeding a small bank and posting through the real instruction and approval path."""
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from models import StaffUser
+from teller import accounts, instructions, staff
+from teller.actor import Actor, system_actor
+from teller.db import Database
+from teller.instructions import InstructionRequest, InstructionView
+from teller.ledger import Leg
+
+PASSWORD = "Counter#2026"
+BUSINESS_DATE = date(2026, 11, 24)
+
+
+@dataclass(frozen=True)
+class Bank:
+    branch_id: int
+    branch_code: str
+    teller: Actor
+    supervisor: Actor
+    supervisor2: Actor
+    manager: Actor
+    admin: Actor
+    auditor: Actor
+    vault: str
+    drawer: str
+    alice: str
+    bob: str
+    suspense: str
+
+
+def seed_bank(db: Database, code: str = "0101") -> Bank:
+    operator = system_actor("tests")
+    branch_id = accounts.create_branch(db, operator, code, "Test branch", BUSINESS_DATE)
+    people = {
+        "teller1": ("teller",),
+        "super1": ("supervisor",),
+        "super2": ("supervisor",),
+        "manager1": ("branch_manager",),
+        "admin1": ("admin",),
+        "audit1": ("auditor",),
+    }
+
+    def make(session):
+        made = {}
+        for username, roles in people.items():
+            user = staff.create_staff(
+                session, operator, username=f"{username}{code}" if code != "0101" else username,
+                display_name=username.title(), branch_code=code, roles=roles, password=PASSWORD,
+            )
+            made[username] = staff.actor_for(user, "test-terminal")
+        return made
+
+    actors = db.run(make)
+    alice = accounts.open_deposit_account(db, operator, branch_id, "Alice 王芳").number
+    bob = accounts.open_deposit_account(db, operator, branch_id, "Bob 李强").number
+    bank = Bank(
+        branch_id=branch_id, branch_code=code, teller=actors["teller1"], supervisor=actors["super1"],
+        supervisor2=actors["super2"], manager=actors["manager1"], admin=actors["admin1"],
+        auditor=actors["audit1"], vault=accounts.branch_account_number(code, "1001"),
+        drawer=accounts.drawer_number(code, actors["teller1"].username), alice=alice, bob=bob,
+        suspense=accounts.branch_account_number(code, "2241"),
+    )
+    return bank
+
+
+
+def new_key() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+def submit(db: Database, bank: Bank, legs, kind: str = "transfer", narrative: str = "test movement",
+           key: str | None = None) -> InstructionView:
+    return instructions.submit(
+        db, bank.teller, InstructionRequest(kind=kind, legs=tuple(legs), narrative=narrative,
+                                            idempotency_key=key or new_key()),
+    )
+
+
+def post(db: Database, bank: Bank, legs, kind: str = "transfer", key: str | None = None) -> InstructionView:
+    """Submit as the teller and approve as the supervisor (authentication is tested elsewhere)."""
+    made = submit(db, bank, legs, kind=kind, key=key)
+    if made.status != "PENDING":
+        return made
+    return instructions.approve(db, made.id, bank.supervisor)
+
+
+def fund_vault(db: Database, bank: Bank, amount: int) -> InstructionView:
+    """Put cash in the vault against paid-in capital (the opening of a test branch)."""
+    capital = accounts.branch_account_number(bank.branch_code, "4001")
+    return post(db, bank, [Leg(bank.vault, debit=amount), Leg(capital, credit=amount)])
+
+
+def deposit(db: Database, bank: Bank, account: str, amount: int) -> InstructionView:
+    """Cash in at the counter: the drawer is debited, the customer's deposit account credited."""
+    return post(db, bank, [Leg(bank.drawer, debit=amount), Leg(account, credit=amount)], kind="cash_deposit")
+
+
+def staff_id(db: Database, username: str) -> int:
+    return db.run(lambda s: s.execute(select(StaffUser.id).where(StaffUser.username == username)).scalar_one())
