@@ -24,7 +24,7 @@ class LedgerIdentity:
     key_fingerprint: str
 
 
-def _plain_engine(url: URL):
+def plain_engine(url: URL):
     if url.get_backend_name() == "sqlite":
         return create_engine(url)
     return create_engine(url, connect_args={"connect_timeout": 5})
@@ -36,7 +36,7 @@ def _unreachable(location: LedgerLocation, error: OperationalError) -> ConfigErr
 
 
 def read_identity(url: URL) -> LedgerIdentity | None:
-    engine = _plain_engine(url)
+    engine = plain_engine(url)
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("ledger_meta"):
@@ -51,7 +51,7 @@ def upgrade(location: LedgerLocation, actor: Actor, *, demo: bool = False) -> tu
     """Migrate to the newest schema; a new ledger gets its identity, key and policy. Returns (db, created)."""
     if location.is_sqlite:
         Path(location.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = _plain_engine(location.url)
+    engine = plain_engine(location.url)
     try:
         migrate.upgrade(engine)
     except OperationalError as error:
@@ -85,7 +85,7 @@ def upgrade(location: LedgerLocation, actor: Actor, *, demo: bool = False) -> tu
 
 def open_database(location: LedgerLocation) -> Database:
     """Open a migrated ledger with its key; refuse an old schema or the wrong key with a clear line."""
-    engine = _plain_engine(location.url)
+    engine = plain_engine(location.url)
     try:
         current, head = migrate.current_revision(engine), migrate.head_revision(engine)
     except OperationalError as error:

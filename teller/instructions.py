@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Account, Branch, Hold, Instruction, JournalEntry, StaffRole
-from teller import audit, clock, ledger, policy
+from teller import audit, authentication, clock, ledger, policy
 from teller.actor import Actor
 from teller.db import Database
 from teller.errors import ApprovalError, InputError, LedgerError
@@ -479,3 +479,11 @@ def list_instructions(db: Database, *, status: str | None = None, limit: int = 1
         return [_view(session, instruction) for instruction in session.scalars(query)]
 
     return db.run(work, readonly=True)
+
+
+def approve_with_second_key(
+    db: Database, instruction_id: int, username: str, password: str, code: str, terminal: str
+) -> InstructionView:
+    """The checker types their own user name, password and a fresh code; then the key is given."""
+    checker = authentication.authenticate(db, username, password, code, terminal, purpose="second_key")
+    return approve(db, instruction_id, checker)

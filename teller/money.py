@@ -22,6 +22,7 @@ _FULL_WIDTH = str.maketrans(
     "0123456789.,-+ ",
 )
 _IDEOGRAPHIC_FULL_STOP = str.maketrans({"。": ".", "、": ","})
+_EXPONENT = re.compile(r"[-+]?[\d,]*\.?\d*[eE][-+]?\d+")
 _AMOUNT = re.compile(r"(?P<sign>[-+]?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d*))?")
 
 
@@ -86,11 +87,11 @@ def parse_amount(
     for character in cleaned:
         if character.isdigit() and not "0" <= character <= "9":
             raise InputError(field, f"use the digits 0-9 (found {character!r})")
-    if "e" in cleaned.lower():
+    if _EXPONENT.fullmatch(cleaned):
         raise InputError(field, "exponents are not allowed: type the amount in full, e.g. 1500000")
     match = _AMOUNT.fullmatch(cleaned)
     if not match:
-        if any(character.isspace() for character in cleaned):
+        if _AMOUNT.fullmatch("".join(cleaned.split())):
             raise InputError(field, "remove the spaces inside the amount")
         if "," in cleaned:
             raise InputError(field, "thousands separators go every three digits, e.g. 1,234,567.89")

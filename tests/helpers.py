@@ -11,6 +11,7 @@ from models import StaffUser
 from teller import accounts, instructions, staff
 from teller.actor import Actor, system_actor
 from teller.db import Database
+from teller.errors import ApprovalError
 from teller.instructions import InstructionRequest, InstructionView
 from teller.ledger import Leg
 
@@ -84,11 +85,18 @@ def submit(db: Database, bank: Bank, legs, kind: str = "transfer", narrative: st
 
 
 def post(db: Database, bank: Bank, legs, kind: str = "transfer", key: str | None = None) -> InstructionView:
-    """Submit as the teller and approve as the supervisor (authentication is tested elsewhere)."""
+    """Submit as the teller and approve as the policy needs: the supervisor, or the manager above the
+    supervisor's limit, or both (authentication is tested elsewhere)."""
     made = submit(db, bank, legs, kind=kind, key=key)
     if made.status != "PENDING":
         return made
-    return instructions.approve(db, made.id, bank.supervisor)
+    if made.required_checkers == 2:
+        instructions.approve(db, made.id, bank.supervisor)
+        return instructions.approve(db, made.id, bank.manager)
+    try:
+        return instructions.approve(db, made.id, bank.supervisor)
+    except ApprovalError:
+        return instructions.approve(db, made.id, bank.manager)
 
 
 def fund_vault(db: Database, bank: Bank, amount: int) -> InstructionView:
@@ -104,3 +112,12 @@ def deposit(db: Database, bank: Bank, account: str, amount: int) -> InstructionV
 
 def staff_id(db: Database, username: str) -> int:
     return db.run(lambda s: s.execute(select(StaffUser.id).where(StaffUser.username == username)).scalar_one())
+
+
+def enrol(db: Database, username: str) -> str:
+    """Enrol a TOTP authenticator the way a user would: start, read a code, confirm. Returns the secret."""
+    from teller import clock, totp
+
+    secret, _uri = staff.begin_totp_enrolment(db, system_actor("tests"), username)
+    staff.confirm_totp_enrolment(db, system_actor("tests"), username, totp.code_at(secret, clock.now()))
+    return secret

@@ -1,0 +1,353 @@
+"""The `teller` command line: ledger set-up and checks, staff and policy administration.
+
+Every command prints one clear line on error (no traceback) and exits non-zero. Commands that change
+staff, roles or policy are four-eyes: one admin proposes (`--as`), another approves.
+"""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from models import StaffRole, StaffUser
+from teller import (
+    __version__, accounts, admin_changes, audit, authentication, bootstrap, config, instructions, ledger, migrate,
+    policy, staff,
+)
+from teller.actor import Actor, system_actor
+from teller.db import Database
+from teller.errors import TellerError
+from teller.money import format_minor
+
+BOOTSTRAP_ADMINS = 2  # until two admins exist, `staff add` without --as may create staff directly
+
+
+class TellerGroup(click.Group):
+    """Turns Teller's errors into one line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TellerError as error:
+            raise click.ClickException(str(error)) from error
+        except DBAPIError as error:
+            detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise click.ClickException(f"database error: {detail}") from error
+
+
+def _location() -> config.LedgerLocation:
+    location = config.resolve_ledger()
+    click.echo(location.describe(), err=True)
+    return location
+
+
+def _open() -> Database:
+    return bootstrap.open_database(_location())
+
+
+def _operator() -> Actor:
+    return system_actor(config.terminal_id())
+
+
+def _sign_in(db: Database, username: str, purpose: str) -> Actor:
+    password = click.prompt(f"Password for {username}", hide_input=True)
+    code = click.prompt("Authenticator code")
+    return authentication.authenticate(db, username, password, code, config.terminal_id(), purpose=purpose)
+
+
+@click.group(cls=TellerGroup)
+@click.version_option(__version__, prog_name="teller")
+def cli() -> None:
+    """Teller: a terminal workstation for bank branches over a double-entry ledger."""
+
+
+# --- db -----------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Create and migrate the ledger database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the ledger to the newest schema (creating a new ledger and its key if needed)."""
+    database, created = bootstrap.upgrade(_location(), _operator())
+    head = migrate.head_revision(database.engine)
+    database.dispose()
+    click.echo(f"{'Created a new ledger' if created else 'Ledger upgraded'}: schema at {head}")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Show which ledger is in use and its schema revision."""
+    location = config.resolve_ledger()
+    click.echo(location.describe())
+    if location.is_sqlite and not Path(location.url.database).expanduser().exists():
+        click.echo("Schema: no ledger file yet: run `teller db upgrade`")
+        return
+    engine = bootstrap.plain_engine(location.url)
+    try:
+        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+    except DBAPIError as error:
+        raise TellerError(f"cannot open the ledger: {str(error.orig).strip().splitlines()[0]}") from error
+    finally:
+        engine.dispose()
+    state = "up to date" if current == head else "needs `teller db upgrade`"
+    click.echo(f"Schema: {current or 'empty'} (newest {head}): {state}")
+
+
+# --- ledger and audit --------------------------------------------------------------------------------
+
+
+@cli.group("ledger")
+def ledger_group() -> None:
+    """Check the ledger."""
+
+
+@ledger_group.command("verify")
+def ledger_verify() -> None:
+    """Recompute every balance from its postings and check every entry; exit 1 naming the first problem."""
+    database = _open()
+    report = database.run(ledger.verify, readonly=True)
+    if not report.ok:
+        raise TellerError(f"ledger verify FAILED: {report.problem}")
+    click.echo(f"Ledger verified: {report.accounts} accounts, {report.entries} entries, {report.postings} postings; "
+               "every entry balances and is four-eyes approved; every balance equals its postings")
+
+
+@ledger_group.command("trial-balance")
+def ledger_trial_balance() -> None:
+    """Debit and credit totals by GL code and currency."""
+    rows = _open().run(ledger.trial_balance, readonly=True)
+    click.echo(f"{'GL':<6} {'CCY':<4} {'Debit':>22} {'Credit':>22}")
+    totals: dict[str, list[int]] = {}
+    for row in rows:
+        click.echo(f"{row.gl_code:<6} {row.currency:<4} {format_minor(row.debit, row.currency):>22} "
+                   f"{format_minor(row.credit, row.currency):>22}")
+        total = totals.setdefault(row.currency, [0, 0])
+        total[0] += row.debit
+        total[1] += row.credit
+    for currency, (debit, credit) in totals.items():
+        state = "balanced" if debit == credit else "OUT OF BALANCE"
+        click.echo(f"{'Total':<6} {currency:<4} {format_minor(debit, currency):>22} "
+                   f"{format_minor(credit, currency):>22}  {state}")
+    if any(debit != credit for debit, credit in totals.values()):
+        sys.exit(1)
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """Check the audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the whole hash chain; exit 1 naming the first row altered, removed, inserted or reordered."""
+    report = _open().run(lambda session: audit.verify_chain(session, session.info["audit_key"]), readonly=True)
+    if not report.ok:
+        raise TellerError(f"audit verify FAILED: {report.problem}")
+    click.echo(f"Audit chain verified: {report.rows} rows; head row {report.head_seq} hash {report.head_hash[:16]}")
+
+
+# --- branches -----------------------------------------------------------------------------------------
+
+
+@cli.group()
+def branch() -> None:
+    """Branches and their accounts."""
+
+
+@branch.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--business-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Defaults to today.")
+@click.option("--head-office", is_flag=True, help="Its staff may approve for every branch.")
+def branch_add(code: str, name: str, business_date, head_office: bool) -> None:
+    """Create a branch with its vault, income, suspense and clearing accounts."""
+    day = business_date.date() if business_date else date.today()
+    accounts.create_branch(_open(), _operator(), code, name, day, head_office=head_office)
+    click.echo(f"Branch {code.upper()} created, business date {day}")
+
+
+# --- staff --------------------------------------------------------------------------------------------
+
+
+@cli.group("staff")
+def staff_group() -> None:
+    """Staff users, roles and authenticators (changes need a second admin)."""
+
+
+def _admin_count(database: Database) -> int:
+    return database.run(lambda session: session.execute(
+        select(func.count()).select_from(StaffRole).join(StaffUser, StaffUser.id == StaffRole.staff_id)
+        .where(StaffRole.role == "admin", StaffUser.active)).scalar_one(), readonly=True)
+
+
+@staff_group.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="The person's name.")
+@click.option("--branch", "branch_code", required=True, help="Branch code.")
+@click.option("--roles", required=True, help="Comma-separated: teller, loan_officer, supervisor, "
+              "branch_manager, auditor, admin.")
+@click.option("--as", "admin_username", help="The admin proposing the change (a second admin approves).")
+def staff_add(username: str, display_name: str, branch_code: str, roles: str, admin_username: str | None) -> None:
+    """Propose a new staff user (directly created only while the ledger has fewer than two admins)."""
+    database = _open()
+    role_list = tuple(role.strip() for role in roles.split(",") if role.strip())
+    password = click.prompt(f"New password for {username}", hide_input=True, confirmation_prompt=True)
+    if admin_username is None:
+        if _admin_count(database) >= BOOTSTRAP_ADMINS:
+            raise TellerError("this ledger has its admins: propose the change with --as ADMIN")
+        database.run(lambda session: staff.create_staff(
+            session, _operator(), username=username, display_name=display_name, branch_code=branch_code,
+            roles=role_list, password=password))
+        click.echo(f"Created {username} (set-up: fewer than {BOOTSTRAP_ADMINS} admins). "
+                   f"Next: teller staff enroll-totp {username}")
+        return
+    admin = _sign_in(database, admin_username, "admin")
+    change = admin_changes.propose_staff(database, admin, username=username, display_name=display_name,
+                                         branch_code=branch_code, roles=role_list, password=password)
+    click.echo(f"Proposed admin change {change.id} (staff.add {username}): another admin approves with "
+               f"`teller admin approve {change.id} --as ADMIN`")
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+    """Staff users with branch, roles and state."""
+    click.echo(f"{'User':<16} {'Branch':<8} {'Roles':<30} {'State':<10} TOTP")
+    for user in staff.list_staff(_open()):
+        state = "active" if user.active else "locked"
+        click.echo(f"{user.username:<16} {user.branch_code:<8} {','.join(user.roles):<30} {state:<10} "
+                   f"{'yes' if user.totp_active else 'no'}")
+
+
+@staff_group.command("lock")
+@click.argument("username")
+@click.option("--as", "admin_username", required=True, help="The admin locking the user.")
+@click.option("--reason", required=True)
+def staff_lock(username: str, admin_username: str, reason: str) -> None:
+    """Lock a user at once (unlocking needs two admins)."""
+    database = _open()
+    staff.lock(database, _sign_in(database, admin_username, "admin"), username, reason)
+    click.echo(f"{username} is locked")
+
+
+@staff_group.command("unlock")
+@click.argument("username")
+@click.option("--as", "admin_username", required=True, help="The admin proposing the unlock.")
+def staff_unlock(username: str, admin_username: str) -> None:
+    """Propose unlocking a user; a second admin approves."""
+    database = _open()
+    change = admin_changes.propose_unlock(database, _sign_in(database, admin_username, "admin"), username)
+    click.echo(f"Proposed admin change {change.id} (unlock {username}): another admin approves it")
+
+
+@staff_group.command("enroll-totp")
+@click.argument("username")
+def staff_enroll_totp(username: str) -> None:
+    """Show a QR code for the user's authenticator app, then confirm with its first code."""
+    import segno
+
+    database = _open()
+    secret, uri = staff.begin_totp_enrolment(database, _operator(), username)
+    segno.make(uri, error="m").terminal(compact=True)
+    click.echo(f"Scan the code above, or type this secret into the authenticator: {secret}")
+    code = click.prompt("First code the authenticator shows")
+    staff.confirm_totp_enrolment(database, _operator(), username, code)
+    click.echo(f"Authenticator enrolled for {username}")
+
+
+# --- admin changes ----------------------------------------------------------------------------------------
+
+
+@cli.group("admin")
+def admin_group() -> None:
+    """Decide four-eyes admin changes."""
+
+
+@admin_group.command("pending")
+def admin_pending() -> None:
+    for change in admin_changes.pending(_open()):
+        click.echo(f"{change.id:>5}  {change.kind:<14} by staff {change.proposed_by}  {change.summary}")
+
+
+@admin_group.command("approve")
+@click.argument("change_id", type=int)
+@click.option("--as", "admin_username", required=True)
+def admin_approve(change_id: int, admin_username: str) -> None:
+    database = _open()
+    view = admin_changes.decide(database, change_id, _sign_in(database, admin_username, "admin"), approve=True)
+    click.echo(f"Admin change {view.id} applied")
+
+
+@admin_group.command("reject")
+@click.argument("change_id", type=int)
+@click.option("--as", "admin_username", required=True)
+@click.option("--reason", required=True)
+def admin_reject(change_id: int, admin_username: str, reason: str) -> None:
+    database = _open()
+    admin_changes.decide(database, change_id, _sign_in(database, admin_username, "admin"), approve=False,
+                         reason=reason)
+    click.echo(f"Admin change {change_id} rejected")
+
+
+# --- policy and instructions --------------------------------------------------------------------------------
+
+
+@cli.group("policy")
+def policy_group() -> None:
+    """Second-key authority limits."""
+
+
+@policy_group.command("show")
+@click.option("--kind", default="transfer", help="Instruction kind to show the authority for.")
+@click.option("--currency", default="CNY")
+def policy_show(kind: str, currency: str) -> None:
+    table = _open().run(lambda session: policy.authorities(session, kind, currency), readonly=True)
+    click.echo(f"Authority for {kind} in {currency}:")
+    click.echo(f"{'Role':<16} {'Level':>5} {'Alone up to':>20} {'Jointly up to':>20}")
+    for authority in sorted(table.values(), key=lambda item: item.level):
+        click.echo(f"{authority.role:<16} {authority.level:>5} {format_minor(authority.single_limit, currency):>20} "
+                   f"{format_minor(authority.joint_limit, currency):>20}")
+
+
+@cli.group("instruction")
+def instruction_group() -> None:
+    """Fund-movement instructions."""
+
+
+@instruction_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "approved", "rejected", "cancelled", "expired"]))
+@click.option("--limit", default=50, show_default=True)
+def instruction_list(status: str | None, limit: int) -> None:
+    click.echo(f"{'Id':>7} {'Kind':<18} {'Status':<10} {'Amount':>20} {'Maker':>6} {'Checker':>7}  Narrative")
+    for view in instructions.list_instructions(_open(), status=status, limit=limit):
+        click.echo(f"{view.id:>7} {view.kind:<18} {view.status:<10} "
+                   f"{view.currency + ' ' + format_minor(view.amount, view.currency):>20} {view.maker_id:>6} "
+                   f"{view.checker_id or '-':>7}  {view.narrative}")
+
+
+@instruction_group.command("show")
+@click.argument("instruction_id", type=int)
+def instruction_show(instruction_id: int) -> None:
+    view = instructions.get(_open(), instruction_id)
+    for label, value in (
+        ("Instruction", view.id), ("Kind", view.kind), ("Status", view.status),
+        ("Amount", f"{view.currency} {format_minor(view.amount, view.currency)}"), ("Narrative", view.narrative),
+        ("Branch", view.branch_id), ("Business date", view.business_date), ("Maker", view.maker_id),
+        ("Checker", view.checker_id or "-"), ("Second checker", view.second_checker_id or "-"),
+        ("Keys needed", view.required_checkers), ("Created", view.created_at), ("Expires", view.expires_at),
+        ("Entry", view.entry_id or "-"), ("Reason", view.reason or "-"),
+    ):
+        click.echo(f"{label + ':':<16} {value}")
+    for leg in view.legs:
+        side = f"DR {format_minor(leg.debit, view.currency)}" if leg.debit else f"CR {format_minor(leg.credit, view.currency)}"
+        click.echo(f"{'':<16} {leg.account_number:<24} {side}")
+
+
+def main() -> None:
+    cli(prog_name="teller")
