@@ -1,0 +1,91 @@
+"""The `teller` command line, run as a person would: one clear line on error, non-zero exit on a problem."""
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import text
+
+from tests.helpers import deposit, post
+from teller.ledger import Leg
+
+
+def teller(location, *args, stdin: str = ""):
+    env = {**os.environ, "TELLER_DATABASE_URL": location.url.render_as_string(hide_password=False)}
+    return subprocess.run([sys.executable, "-m", "teller", *args], env=env, input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_version():
+    result = subprocess.run([sys.executable, "-m", "teller", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("teller, version")
+
+
+def test_upgrade_then_verify_on_a_new_ledger(tmp_path):
+    from sqlalchemy.engine import make_url
+
+    from teller.config import LedgerLocation
+
+    location = LedgerLocation(make_url(f"sqlite:///{tmp_path / 'new' / 'ledger.sqlite3'}"), "test")
+    status = teller(location, "db", "status")
+    assert "no ledger file yet" in status.stdout
+    upgraded = teller(location, "db", "upgrade")
+    assert upgraded.returncode == 0 and "Created a new ledger" in upgraded.stdout
+    assert "Ledger: embedded SQLite file" in upgraded.stderr
+    again = teller(location, "db", "upgrade")
+    assert "Ledger upgraded" in again.stdout
+    assert "up to date" in teller(location, "db", "status").stdout
+    assert teller(location, "ledger", "verify").returncode == 0
+    assert teller(location, "audit", "verify").returncode == 0
+
+
+def test_verify_and_trial_balance_after_postings(db, bank, location):
+    deposit(db, bank, bank.alice, 500_00)
+    post(db, bank, [Leg(bank.alice, debit=120_00), Leg(bank.bob, credit=120_00)])
+    verified = teller(location, "ledger", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "2 entries, 4 postings" in verified.stdout
+    trial = teller(location, "ledger", "trial-balance")
+    assert trial.returncode == 0 and "balanced" in trial.stdout and "OUT OF BALANCE" not in trial.stdout
+    audit = teller(location, "audit", "verify")
+    assert audit.returncode == 0 and "Audit chain verified" in audit.stdout
+    listed = teller(location, "instruction", "list")
+    assert "cash_deposit" in listed.stdout and "APPROVED" in listed.stdout
+
+
+def test_verify_names_a_balance_changed_behind_the_ledger(db, bank, location):
+    deposit(db, bank, bank.alice, 500_00)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE account SET balance = balance + 1 WHERE number = :n"), {"n": bank.alice})
+    result = teller(location, "ledger", "verify")
+    assert result.returncode == 1
+    assert f"account {bank.alice} balance 500.01 differs from its postings 500.00" in result.stderr
+    assert "Traceback" not in result.stderr
+    trial = teller(location, "ledger", "trial-balance")
+    assert trial.returncode == 1 and "OUT OF BALANCE" in trial.stdout
+
+
+def test_unreachable_database_is_one_line(tmp_path):
+    env = {**os.environ, "TELLER_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = subprocess.run([sys.executable, "-m", "teller", "ledger", "verify"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "cannot open the ledger" in errors[0] and "Traceback" not in result.stderr
+
+
+def test_bootstrap_staff_then_four_eyes(db, bank, location):
+    # The seeded bank has one admin: set-up may add the second directly, after that only proposals.
+    created = teller(location, "staff", "add", "admin2", "--name", "Admin Two", "--branch", bank.branch_code,
+                     "--roles", "admin", stdin="Keys#Second2026\nKeys#Second2026\n")
+    assert created.returncode == 0, created.stderr
+    refused = teller(location, "staff", "add", "teller7", "--name", "T7", "--branch", bank.branch_code,
+                     "--roles", "teller", stdin="Drawer#7777xx\nDrawer#7777xx\n")
+    assert refused.returncode == 1 and "propose the change with --as ADMIN" in refused.stderr
+    listed = teller(location, "staff", "list")
+    assert "admin2" in listed.stdout and "teller7" not in listed.stdout
+
+
+def test_policy_show_lists_limits(location):
+    shown = teller(location, "policy", "show")
+    assert shown.returncode == 0 and "supervisor" in shown.stdout and "200,000.00" in shown.stdout
