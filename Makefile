@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 WORKERS ?= 2
 
-.PHONY: install test lint bench
+.PHONY: install test bench ledger
 
 install: $(VENV)/.installed
 
@@ -19,3 +19,13 @@ test: install
 
 bench: install
 	$(BIN)/python bench/posting.py
+
+# A ledger to try the command line on: ./demo-ledger/ledger.sqlite3 with its key file beside it.
+LEDGER_DIR ?= $(CURDIR)/demo-ledger
+ledger: install
+	@mkdir -p $(LEDGER_DIR)
+	@TELLER_DATABASE_URL=sqlite:///$(LEDGER_DIR)/ledger.sqlite3 TELLER_KEY_FILE=$(LEDGER_DIR)/ledger.key $(BIN)/teller db upgrade
+	@TELLER_DATABASE_URL=sqlite:///$(LEDGER_DIR)/ledger.sqlite3 TELLER_KEY_FILE=$(LEDGER_DIR)/ledger.key $(BIN)/teller ledger verify
+	@echo "Use it with:"
+	@echo "  export TELLER_DATABASE_URL=sqlite:///$(LEDGER_DIR)/ledger.sqlite3 TELLER_KEY_FILE=$(LEDGER_DIR)/ledger.key"
+	@echo "  $(BIN)/teller branch add 0101 'Main branch' && $(BIN)/teller ledger trial-balance"

@@ -211,12 +211,7 @@ def submit(db: Database, actor: Actor, request: InstructionRequest) -> Instructi
             if previous.payload_hash != payload_hash:
                 raise LedgerError(f"idempotency key {key} was already used for a different instruction")
             return _view(session, previous)
-        accounts = {
-            account.number: account
-            for account in session.scalars(
-                select(Account).where(Account.number.in_({leg.account_number for leg in request.legs}))
-            )
-        }
+        accounts = ledger.lock_accounts(session, {leg.account_number for leg in request.legs})
         ledger.check_legs(request.legs, {number: account.currency for number, account in accounts.items()})
         for leg in request.legs:
             account = accounts[leg.account_number]
@@ -237,7 +232,6 @@ def submit(db: Database, actor: Actor, request: InstructionRequest) -> Instructi
         session.flush()
         for number, outflow in _holds_needed(request.legs, accounts).items():
             account = accounts[number]
-            session.refresh(account, with_for_update=True)
             available = account.balance - account.held
             if available < outflow:
                 raise LedgerError(
@@ -272,6 +266,8 @@ def _load_pending(session: Session, instruction_id: int) -> Instruction:
 
 
 def _release_holds(session: Session, instruction: Instruction, status: str) -> None:
+    """Release or consume the instruction's holds, its accounts locked first in id order (as posting does)."""
+    ledger.lock_accounts(session, {leg.account_number for leg in _stored_legs(instruction)})
     session.execute(
         update(Hold)
         .where(Hold.instruction_id == instruction.id, Hold.status == "ACTIVE")

@@ -77,7 +77,11 @@ def check_legs(legs: tuple[Leg, ...], currency_of: dict[str, str]) -> None:
 def lock_accounts(session: Session, numbers: set[str]) -> dict[str, Account]:
     """Load and lock the accounts in id order; a fixed order keeps concurrent postings deadlock-free."""
     rows = session.scalars(
-        select(Account).where(Account.number.in_(numbers)).order_by(Account.id).with_for_update()
+        select(Account)
+        .where(Account.number.in_(numbers))
+        .order_by(Account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     return {account.number: account for account in rows}
 
