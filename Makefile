@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 WORKERS ?= 2
 
-.PHONY: install test bench ledger
+.PHONY: install test bench ledger messages
 
 install: $(VENV)/.installed
 
@@ -29,3 +29,8 @@ ledger: install
 	@echo "Use it with:"
 	@echo "  export TELLER_DATABASE_URL=sqlite:///$(LEDGER_DIR)/ledger.sqlite3 TELLER_KEY_FILE=$(LEDGER_DIR)/ledger.key"
 	@echo "  $(BIN)/teller branch add 0101 'Main branch' && $(BIN)/teller ledger trial-balance"
+
+# Extract the marked strings and merge them into the zh_CN catalogue (then translate what is new).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o teller/locale/teller.pot teller screens
+	$(BIN)/pybabel update -i teller/locale/teller.pot -d teller/locale -D teller -l zh_CN --no-fuzzy-matching

@@ -2,8 +2,9 @@
 
 from models.base import Base
 from models.audit import AuditEvent, AuditHead
+from models.customer import Customer, CustomerAddress, CustomerChange, CustomerNote, CustomerPhone
 from models.ledger import Account, Hold, JournalEntry, Posting
-from models.instruction import Instruction
+from models.instruction import Instruction, PendingInstructionAccount
 from models.organisation import AdminChange, ApprovalLimit, Branch, LedgerMeta, StaffRole, StaffUser
 
 __all__ = [
@@ -14,10 +15,16 @@ __all__ = [
     "AuditHead",
     "Base",
     "Branch",
+    "Customer",
+    "CustomerAddress",
+    "CustomerChange",
+    "CustomerNote",
+    "CustomerPhone",
     "Hold",
     "Instruction",
     "JournalEntry",
     "LedgerMeta",
+    "PendingInstructionAccount",
     "Posting",
     "StaffRole",
     "StaffUser",

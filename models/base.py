@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -20,6 +20,13 @@ BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
 Minor = BigInteger
 
 UtcDateTime = DateTime(timezone=True)
+
+
+def search_key(length: int) -> String:
+    """Text ordered by its bytes on both dialects (SQLite BINARY, PostgreSQL collation "C"), so that a
+    plain B-tree index answers the prefix range `col >= p AND col < p || U+10FFFF` whatever the
+    database's default collation."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class Base(DeclarativeBase):

@@ -49,3 +49,17 @@ class Instruction(Base):
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PendingInstructionAccount(Base):
+    """Which accounts each pending instruction touches, so "has pending instructions" is an index lookup.
+
+    Written only by database triggers (migration 0002): a row per distinct account of the payload's legs
+    when the instruction is inserted as PENDING, removed when it leaves PENDING. Rows of an instruction
+    past its expiry stay until it is expired, so readers also compare `instruction.expires_at`.
+    """
+
+    __tablename__ = "pending_instruction_account"
+
+    instruction_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("instruction.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("account.id"), primary_key=True, index=True)

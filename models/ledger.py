@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, BigIntKey, Minor
+from models.base import Base, BigIntKey, Minor, search_key
 
 ACCOUNT_CATEGORIES = ("asset", "liability", "equity", "income", "expense")
 ACCOUNT_STATUSES = ("open", "frozen", "closed")
@@ -28,7 +28,7 @@ class Account(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
-    number: Mapped[str] = mapped_column(String(32), unique=True)
+    number: Mapped[str] = mapped_column(search_key(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     gl_code: Mapped[str] = mapped_column(String(16), index=True)
     category: Mapped[str] = mapped_column(String(10))
@@ -37,6 +37,7 @@ class Account(Base):
     no_negative: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(8), default="open")
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
+    customer_id: Mapped[int | None] = mapped_column(BigIntKey, ForeignKey("customer.id"), index=True)
     balance: Mapped[int] = mapped_column(Minor, default=0)
     held: Mapped[int] = mapped_column(Minor, default=0)
     opened_at: Mapped[datetime]

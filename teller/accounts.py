@@ -47,12 +47,15 @@ def _view(account: Account) -> AccountView:
     )
 
 
-def _new_account(session: Session, *, number: str, name: str, gl_code: str, branch_id: int, currency: str) -> Account:
+def _new_account(
+    session: Session, *, number: str, name: str, gl_code: str, branch_id: int, currency: str,
+    customer_id: int | None = None,
+) -> Account:
     template = _chart()[gl_code]
     account = Account(
         number=number, name=name, gl_code=gl_code, category=template["category"],
         normal_side=template["normal_side"], currency=currency, no_negative=template["no_negative"],
-        status="open", branch_id=branch_id, balance=0, held=0, opened_at=clock.now(),
+        status="open", branch_id=branch_id, customer_id=customer_id, balance=0, held=0, opened_at=clock.now(),
     )
     session.add(account)
     session.flush()
@@ -114,8 +117,10 @@ def _next_deposit_number(session: Session, branch: Branch) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def open_deposit_account(db: Database, actor: Actor, branch_id: int, name: str, currency: str = "CNY") -> AccountView:
-    """A customer demand deposit account, never below zero."""
+def open_deposit_account(
+    db: Database, actor: Actor, branch_id: int, name: str, currency: str = "CNY", *, customer_id: int | None = None
+) -> AccountView:
+    """A customer demand deposit account, never below zero; linked to the customer when one is given."""
     if not name.strip():
         raise InputError("account name", "give the account holder's name")
 
@@ -125,9 +130,11 @@ def open_deposit_account(db: Database, actor: Actor, branch_id: int, name: str, 
             raise LedgerError(f"branch {branch_id} does not exist")
         number = _next_deposit_number(session, branch)
         account = _new_account(
-            session, number=number, name=name.strip(), gl_code=DEPOSIT_GL, branch_id=branch.id, currency=currency
+            session, number=number, name=name.strip(), gl_code=DEPOSIT_GL, branch_id=branch.id, currency=currency,
+            customer_id=customer_id,
         )
-        audit.record(session, actor, "account.opened", object_type="account", object_id=number, gl_code=DEPOSIT_GL)
+        audit.record(session, actor, "account.opened", object_type="account", object_id=number, gl_code=DEPOSIT_GL,
+                     customer=customer_id)
         return _view(account)
 
     return db.run(work)

@@ -162,8 +162,8 @@ def verify_chain(session: Session, key: bytes) -> ChainReport:
         prev_hash, expected_seq, count = row.row_hash, expected_seq + 1, count + 1
     head = session.get(AuditHead, 1)
     last_seq = expected_seq - 1
-    if head is None:
-        return report(None if last_seq == 0 else "the audit chain head is missing")
+    if head is None:  # every ledger records its creation, so a chain without a head was wiped
+        return report("the audit chain head is missing: the log was wiped or never sealed")
     if not hmac.compare_digest(head.head_mac, _head_mac(key, head.seq, head.row_hash)):
         return report("the audit chain head was altered (or the audit key is wrong)")
     if head.seq != last_seq or head.row_hash != prev_hash:

@@ -4,6 +4,7 @@ Every command prints one clear line on error (no traceback) and exits non-zero. 
 staff, roles or policy are four-eyes: one admin proposes (`--as`), another approves.
 """
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 
 from models import StaffRole, StaffUser
 from teller import (
-    __version__, accounts, admin_changes, audit, authentication, bootstrap, config, instructions, ledger, migrate,
-    policy, staff,
+    __version__, accounts, admin_changes, audit, authentication, bootstrap, config, demo, i18n, instructions,
+    ledger, migrate, policy, staff,
 )
 from teller.actor import Actor, system_actor
 from teller.db import Database
@@ -58,10 +59,38 @@ def _sign_in(db: Database, username: str, purpose: str) -> Actor:
     return authentication.authenticate(db, username, password, code, config.terminal_id(), purpose=purpose)
 
 
-@click.group(cls=TellerGroup)
+@click.group(cls=TellerGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="teller")
-def cli() -> None:
-    """Teller: a terminal workstation for bank branches over a double-entry ledger."""
+@click.option("--lang", envvar="TELLER_LANG", default=None, help="Language of the workstation: en or zh_CN.")
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None) -> None:
+    """Teller: a terminal workstation for bank branches over a double-entry ledger.
+
+    With no command, opens the workstation on the configured ledger."""
+    try:
+        i18n.set_language(lang)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--lang") from error
+    if ctx.invoked_subcommand is None:
+        location = config.resolve_ledger()
+        run_workstation(bootstrap.open_database(location), location.describe())
+
+
+def _idle_seconds() -> float:
+    minutes = os.environ.get("TELLER_IDLE_MINUTES", "5")
+    try:
+        value = float(minutes)
+    except ValueError as error:
+        raise TellerError(f"TELLER_IDLE_MINUTES must be a number of minutes, not {minutes!r}") from error
+    if value <= 0:
+        raise TellerError("TELLER_IDLE_MINUTES must be more than zero")
+    return value * 60
+
+
+def run_workstation(database: Database, ledger_line: str, *, demo_ledger: bool = False) -> None:
+    from teller.ui.app import TellerApp
+
+    TellerApp(database, ledger_line, idle_seconds=_idle_seconds(), demo_ledger=demo_ledger).run()
 
 
 # --- db -----------------------------------------------------------------------------------------------
@@ -347,6 +376,36 @@ def instruction_show(instruction_id: int) -> None:
     for leg in view.legs:
         side = f"DR {format_minor(leg.debit, view.currency)}" if leg.debit else f"CR {format_minor(leg.credit, view.currency)}"
         click.echo(f"{'':<16} {leg.account_number:<24} {side}")
+
+
+# --- demo -------------------------------------------------------------------------------------------------
+
+
+@cli.group("demo", invoke_without_command=True)
+@click.option("--customers", "customer_count", default=2000, show_default=True, help="How many customers.")
+@click.pass_context
+def demo_group(ctx: click.Context, customer_count: int) -> None:
+    """Create a fresh demo ledger (a branch, staff, ~2,000 customers) and open the workstation on it."""
+    if ctx.invoked_subcommand is not None:
+        return
+    built = demo.build(customer_count, progress=lambda line: click.echo(line, err=True))
+    click.echo(built.ledger_line, err=True)
+    click.echo(f"Sign in as teller1 (or super1, officer1, manager1, auditor1, admin1) with password "
+               f"{demo.DEMO_PASSWORD}; the login screen shows each demo user's current authenticator code.",
+               err=True)
+    run_workstation(built.database, built.ledger_line, demo_ledger=True)
+
+
+@demo_group.command("totp")
+@click.argument("username")
+def demo_totp(username: str) -> None:
+    """Show a demo user's current authenticator code (refused on any ledger that is not a demo)."""
+    database = _open() if os.environ.get("TELLER_DATABASE_URL") else demo.open_existing().database
+    codes = demo.current_codes(database)
+    name = staff.normalise_username(username)
+    if name not in codes:
+        raise TellerError(f"no demo user {name!r} with an authenticator: users are {', '.join(codes)}")
+    click.echo(codes[name])
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Staff users and their roles; the actor a signed-in user acts as."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -160,5 +161,26 @@ def list_staff(db) -> list[StaffView]:
                       user.active, user.totp_active, user.locked_until)
             for user, code in rows
         ]
+
+    return db.run(work, readonly=True)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What the workstation shows of a signed-in user at all times."""
+
+    actor: Actor
+    display_name: str
+    branch_code: str
+    branch_name: str
+    business_date: date
+
+
+def session_info(db, actor: Actor) -> SessionInfo:
+    def work(session: Session) -> SessionInfo:
+        user, branch = session.execute(
+            select(StaffUser, Branch).join(Branch, Branch.id == StaffUser.branch_id).where(StaffUser.id == actor.staff_id)
+        ).one()
+        return SessionInfo(actor, user.display_name, branch.code, branch.name, branch.business_date)
 
     return db.run(work, readonly=True)

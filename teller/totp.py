@@ -16,6 +16,7 @@ from teller.errors import ConfigError, InputError
 
 ISSUER = "Teller"
 DIGITS = 6
+STEP_SECONDS = 30
 WINDOW_STEPS = 1
 
 

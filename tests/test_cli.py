@@ -55,8 +55,14 @@ def test_verify_and_trial_balance_after_postings(db, bank, location):
 
 def test_verify_names_a_balance_changed_behind_the_ledger(db, bank, location):
     deposit(db, bank, bank.alice, 500_00)
-    with db.engine.begin() as connection:
+    with db.engine.begin() as connection:  # past the database's guard, as someone with admin rights could
+        if db.is_sqlite:
+            connection.execute(text("UPDATE ledger_gate SET open = 1"))
+        else:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
         connection.execute(text("UPDATE account SET balance = balance + 1 WHERE number = :n"), {"n": bank.alice})
+        if db.is_sqlite:
+            connection.execute(text("UPDATE ledger_gate SET open = 0"))
     result = teller(location, "ledger", "verify")
     assert result.returncode == 1
     assert f"account {bank.alice} balance 500.01 differs from its postings 500.00" in result.stderr

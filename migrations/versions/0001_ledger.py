@@ -275,6 +275,21 @@ def downgrade() -> None:
 # application can show them as they are.
 
 SQLITE_TRIGGERS = [
+    # SQLite has no trigger depth: the ledger's own triggers open this gate around the balance and hold
+    # updates they make, and the account trigger refuses any other change to balance or held.
+    "CREATE TABLE ledger_gate (id INTEGER PRIMARY KEY CHECK (id = 1), open INTEGER NOT NULL CHECK (open IN (0, 1)))",
+    "INSERT INTO ledger_gate (id, open) VALUES (1, 0)",
+    """CREATE TRIGGER account_starts_at_zero BEFORE INSERT ON account WHEN NEW.balance <> 0 OR NEW.held <> 0 BEGIN
+        SELECT RAISE(ABORT, 'teller: a new account starts at zero: balances move only with postings');
+    END""",
+    """CREATE TRIGGER account_derived_columns BEFORE UPDATE ON account
+        WHEN (NEW.balance IS NOT OLD.balance OR NEW.held IS NOT OLD.held)
+         AND (SELECT open FROM ledger_gate WHERE id = 1) = 0 BEGIN
+        SELECT RAISE(ABORT, 'teller: balances and holds move only with postings and holds');
+    END""",
+    """CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN
+        SELECT RAISE(ABORT, 'teller: the audit chain head is never deleted');
+    END""",
     """CREATE TRIGGER posting_before_insert BEFORE INSERT ON posting BEGIN
         SELECT RAISE(ABORT, 'teller: the journal entry is already posted; it takes no more postings')
          WHERE EXISTS (SELECT 1 FROM journal_entry WHERE id = NEW.entry_id);
@@ -304,10 +319,12 @@ SQLITE_TRIGGERS = [
                              + CASE WHEN a.normal_side = 'debit' THEN s.d - s.c ELSE s.c - s.d END < 0);
     END""",
     """CREATE TRIGGER journal_entry_after_insert AFTER INSERT ON journal_entry BEGIN
+        UPDATE ledger_gate SET open = 1 WHERE id = 1;
         UPDATE account SET balance = balance + (
             SELECT SUM(CASE WHEN account.normal_side = 'debit' THEN p.debit - p.credit ELSE p.credit - p.debit END)
               FROM posting p WHERE p.entry_id = NEW.id AND p.account_id = account.id)
          WHERE id IN (SELECT account_id FROM posting WHERE entry_id = NEW.id);
+        UPDATE ledger_gate SET open = 0 WHERE id = 1;
     END""",
     """CREATE TRIGGER journal_entry_no_update BEFORE UPDATE ON journal_entry BEGIN
         SELECT RAISE(ABORT, 'teller: journal entries are never changed; correct by reversal');
@@ -328,7 +345,9 @@ SQLITE_TRIGGERS = [
                        AND balance - held - NEW.amount < 0);
     END""",
     """CREATE TRIGGER hold_after_insert AFTER INSERT ON hold BEGIN
+        UPDATE ledger_gate SET open = 1 WHERE id = 1;
         UPDATE account SET held = held + NEW.amount WHERE id = NEW.account_id;
+        UPDATE ledger_gate SET open = 0 WHERE id = 1;
     END""",
     """CREATE TRIGGER hold_before_update BEFORE UPDATE ON hold BEGIN
         SELECT RAISE(ABORT, 'teller: a hold changes only once, from ACTIVE to RELEASED or CONSUMED')
@@ -336,7 +355,9 @@ SQLITE_TRIGGERS = [
             OR NEW.account_id <> OLD.account_id OR NEW.instruction_id <> OLD.instruction_id;
     END""",
     """CREATE TRIGGER hold_after_update AFTER UPDATE ON hold BEGIN
+        UPDATE ledger_gate SET open = 1 WHERE id = 1;
         UPDATE account SET held = held - OLD.amount WHERE id = OLD.account_id;
+        UPDATE ledger_gate SET open = 0 WHERE id = 1;
     END""",
     """CREATE TRIGGER hold_no_delete BEFORE DELETE ON hold BEGIN
         SELECT RAISE(ABORT, 'teller: holds are never deleted; release them');
@@ -403,6 +424,22 @@ POSTGRES_FUNCTIONS = [
          WHERE a.id = s.account_id;
         RETURN NULL;
     END $$""",
+    """CREATE FUNCTION teller_account_before_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.balance <> 0 OR NEW.held <> 0 THEN
+            RAISE EXCEPTION 'teller: a new account starts at zero: balances move only with postings';
+        END IF;
+        RETURN NEW;
+    END $$""",
+    # Balances and holds change only from inside the ledger's own triggers (trigger depth 2 or more).
+    """CREATE FUNCTION teller_account_before_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF (NEW.balance IS DISTINCT FROM OLD.balance OR NEW.held IS DISTINCT FROM OLD.held)
+           AND pg_trigger_depth() < 2 THEN
+            RAISE EXCEPTION 'teller: balances and holds move only with postings and holds';
+        END IF;
+        RETURN NEW;
+    END $$""",
     """CREATE FUNCTION teller_instruction_before_update() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF OLD.status <> 'PENDING' THEN
@@ -442,6 +479,12 @@ POSTGRES_FUNCTIONS = [
 ]
 
 POSTGRES_TRIGGERS = [
+    "CREATE TRIGGER account_before_insert BEFORE INSERT ON account"
+    " FOR EACH ROW EXECUTE FUNCTION teller_account_before_insert()",
+    "CREATE TRIGGER account_before_update BEFORE UPDATE ON account"
+    " FOR EACH ROW EXECUTE FUNCTION teller_account_before_update()",
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head"
+    " FOR EACH ROW EXECUTE FUNCTION teller_refuse('the audit chain head is never deleted')",
     "CREATE TRIGGER posting_before_insert BEFORE INSERT ON posting"
     " FOR EACH ROW EXECUTE FUNCTION teller_posting_before_insert()",
     "CREATE TRIGGER posting_immutable BEFORE UPDATE OR DELETE ON posting"
@@ -467,11 +510,11 @@ POSTGRES_TRIGGERS = [
 ] + [
     f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}"
     f" FOR EACH STATEMENT EXECUTE FUNCTION teller_refuse('{table} is never truncated')"
-    for table in ("posting", "journal_entry", "instruction", "hold", "audit_event")
+    for table in ("posting", "journal_entry", "instruction", "hold", "audit_event", "audit_head")
 ]
 
 POSTGRES_FUNCTION_NAMES = [
-    "teller_refuse", "teller_posting_before_insert", "teller_journal_entry_before_insert",
+    "teller_refuse", "teller_account_before_insert", "teller_account_before_update", "teller_posting_before_insert", "teller_journal_entry_before_insert",
     "teller_journal_entry_after_insert", "teller_instruction_before_update", "teller_hold_before_insert",
     "teller_hold_after_insert", "teller_hold_before_update", "teller_hold_after_update",
 ]
@@ -492,3 +535,5 @@ def drop_enforcement() -> None:
         for name in POSTGRES_FUNCTION_NAMES:
             op.execute(f"DROP FUNCTION {name}() CASCADE")
         op.execute("DROP SEQUENCE journal_entry_id_seq")
+    else:
+        op.execute("DROP TABLE ledger_gate")

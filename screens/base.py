@@ -1,0 +1,35 @@
+"""What every signed-in screen shares: the session bar, the footer, translated key descriptions."""
+
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from teller.i18n import _
+from teller.ui.widgets.session_bar import SessionBar
+
+
+def translated(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """Binding descriptions and tooltips are marked with N_ where defined and translated when shown."""
+    return {
+        key: active._replace(
+            binding=replace(active.binding, description=_(active.binding.description),
+                            tooltip=_(active.binding.tooltip) if active.binding.tooltip else ""),
+            tooltip=_(active.tooltip) if active.tooltip else active.tooltip,
+        )
+        for key, active in bindings.items()
+    }
+
+
+class TellerScreen(Screen):
+    """A signed-in screen: session bar on top, the keys of the moment in the footer."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return translated(super().active_bindings)
+
+    def compose_frame(self) -> ComposeResult:
+        yield SessionBar(self.app.session)
+        yield Footer()

@@ -1,0 +1,231 @@
+"""The customer file (customer 360): identity, contacts, accounts, transactions, pending work and notes."""
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+
+from teller import customers
+from teller.actor import Actor
+from teller.ui.commands import CUSTOMER_MAKERS, UserCommand
+from teller.customers import CustomerFile, TransactionPage
+from teller.errors import TellerError
+from teller.i18n import N_, _, format_amount, format_day
+from screens.base import TellerScreen
+from screens.lookup import SEGMENT_NAMES
+from screens.second_key import SecondKeyScreen
+
+EDIT = UserCommand("edit_customer", "f4", "edit", N_("Edit"), N_("Edit this customer's file"), roles=CUSTOMER_MAKERS)
+NOTE = UserCommand("add_note", "f5", "note", N_("Note"), N_("Add a note to the visit log"))
+OLDER = UserCommand("older", "f6", "older", N_("Older"), N_("Load the next page of older transactions"))
+SECOND_KEY = UserCommand("second_key", "f7", "second_key", N_("Second key"),
+                         N_("A supervisor approves the pending identity change here"))
+BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Back to the search"))
+ID_TYPE_NAMES = {"resident_id": N_("Resident ID"), "uscc": N_("Unified social credit code"),
+                 "passport": N_("Passport")}
+PHONE_KIND_NAMES = {"mobile": N_("Mobile"), "home": N_("Home"), "work": N_("Work")}
+GENDER_NAMES = {"male": N_("Male"), "female": N_("Female")}
+ACCOUNT_STATUS_NAMES = {"open": N_("Open"), "frozen": N_("Frozen"), "closed": N_("Closed")}
+
+
+class CustomerFileScreen(TellerScreen):
+    HELP_TITLE = N_("Customer file")
+    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY)
+    BINDINGS = [command.binding() for command in (BACK, EDIT, NOTE, OLDER, SECOND_KEY)]
+    DEFAULT_CSS = """
+    #file-heading { padding: 0 1; text-style: bold; height: auto; }
+    #file-status { padding: 0 1; height: auto; color: $warning; }
+    #identity { padding: 0 1; height: auto; }
+    #note-input { display: none; margin: 0 1; }
+    #note-input.open { display: block; }
+    """
+
+    class Loaded(Message):
+        def __init__(self, file: CustomerFile, page: TransactionPage) -> None:
+            super().__init__()
+            self.file = file
+            self.page = page
+
+    class MorePage(Message):
+        def __init__(self, page: TransactionPage) -> None:
+            super().__init__()
+            self.page = page
+
+    class Failed(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.file: CustomerFile | None = None
+        self.next_before: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_frame()
+        yield Static(_("Loading…"), id="file-heading", markup=False)
+        yield Static("", id="file-status", markup=False)
+        yield Input(placeholder=_("Type the note and press Enter; Escape leaves it"), id="note-input", max_length=500)
+        with TabbedContent(id="file-tabs"):
+            with TabPane(_("Identity"), id="tab-identity"):
+                yield VerticalScroll(Static("", id="identity", markup=False))
+            with TabPane(_("Accounts"), id="tab-accounts"):
+                yield DataTable(id="accounts", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("Transactions"), id="tab-transactions"):
+                yield DataTable(id="transactions", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("Pending"), id="tab-pending"):
+                yield DataTable(id="pending", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("Notes"), id="tab-notes"):
+                yield DataTable(id="notes", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#accounts", DataTable).add_columns(_("Account"), _("Ledger balance"), _("Available"),
+                                                           _("Status"))
+        self.query_one("#transactions", DataTable).add_columns(_("Date"), _("Account"), _("Amount"), _("Narrative"))
+        self.query_one("#pending", DataTable).add_columns(_("Instruction"), _("Kind"), _("Amount"), _("Maker"))
+        self.query_one("#notes", DataTable).add_columns(_("When"), _("By"), _("Note"))
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="file")
+    def load(self) -> None:
+        try:
+            file = customers.customer_file(self.app.db, self.customer_id)
+            page = customers.recent_transactions(self.app.db, self.customer_id)
+            self.post_message(self.Loaded(file, page))
+        except TellerError as error:
+            self.post_message(self.Failed(str(error)))
+
+    def on_customer_file_screen_loaded(self, message: Loaded) -> None:
+        file = self.file = message.file
+        kind = _("Company") if file.kind == "company" else _("Individual")
+        segment = _(SEGMENT_NAMES.get(file.segment, file.segment))
+        self.query_one("#file-heading", Static).update(f"{file.name}  {file.masked_id}  {kind}  {segment}")
+        status = []
+        if file.pending_change:
+            status.append(_("Identity change {id} waits for a second key (F7).").format(id=file.pending_change.id))
+        if file.pending_instructions:
+            status.append(_("{count} instruction(s) pending.").format(count=len(file.pending_instructions)))
+        self.query_one("#file-status", Static).update("  ".join(status))
+        self.query_one("#identity", Static).update(self._identity_text(file))
+        accounts = self.query_one("#accounts", DataTable)
+        accounts.clear()
+        for account in file.accounts:
+            accounts.add_row(account.number, format_amount(account.balance, account.currency),
+                             format_amount(account.available, account.currency), _(ACCOUNT_STATUS_NAMES[account.status]))
+        pending = self.query_one("#pending", DataTable)
+        pending.clear()
+        for instruction in file.pending_instructions:
+            pending.add_row(str(instruction.id), instruction.kind,
+                            format_amount(instruction.amount, instruction.currency), instruction.maker_name)
+        notes = self.query_one("#notes", DataTable)
+        notes.clear()
+        for note in file.notes:
+            notes.add_row(note.created_at.strftime("%Y-%m-%d %H:%M"), note.staff_name, note.text)
+        self.query_one("#transactions", DataTable).clear()
+        self._add_page(message.page)
+
+    def _identity_text(self, file: CustomerFile) -> str:
+        lines = [
+            f"{_('Name')}: {file.name}",
+            f"{_(ID_TYPE_NAMES.get(file.id_type, file.id_type))}: {file.masked_id}",
+        ]
+        if file.birth_date:
+            lines.append(f"{_('Born')}: {format_day(file.birth_date)}")
+        if file.gender:
+            lines.append(f"{_('Gender')}: {_(GENDER_NAMES.get(file.gender, file.gender))}")
+        for phone in file.phones:
+            marker = f" ({_('registered')})" if phone.is_registered else ""
+            lines.append(f"{_(PHONE_KIND_NAMES.get(phone.kind, phone.kind))}: {phone.masked}{marker}")
+        for address in file.addresses:
+            lines.append(f"{_('Address')} ({address.kind}): {address.text}")
+        lines.append(f"{_('Relationship owner')}: {file.relationship_owner_name or _('none')}")
+        return "\n".join(lines)
+
+    def _add_page(self, page: TransactionPage) -> None:
+        table = self.query_one("#transactions", DataTable)
+        for line in page.lines:
+            table.add_row(format_day(line.business_date), line.account_number,
+                          format_amount(line.amount, line.currency), line.narrative)
+        self.next_before = page.next_before
+
+    def on_customer_file_screen_more_page(self, message: MorePage) -> None:
+        self._add_page(message.page)
+
+    def on_customer_file_screen_failed(self, message: Failed) -> None:
+        self.query_one("#file-status", Static).update(message.reason)
+
+    def action_back(self) -> None:
+        note = self.query_one("#note-input", Input)
+        if note.has_class("open"):
+            note.value = ""
+            note.remove_class("open")
+            return
+        self.app.pop_screen()
+
+    def action_edit(self) -> None:
+        from screens.customer_form import CustomerFormScreen
+
+        if self.file is not None and EDIT.allowed_for(self.app.session.actor.roles):
+            self.app.push_screen(CustomerFormScreen(self.customer_id), lambda _saved: self.load())
+
+    def action_note(self) -> None:
+        note = self.query_one("#note-input", Input)
+        note.add_class("open")
+        note.focus()
+
+    @on(Input.Submitted, "#note-input")
+    def save_note(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.add_note(event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="note")
+    def add_note(self, text: str) -> None:
+        try:
+            customers.add_note(self.app.db, self.app.session.actor, self.customer_id, text)
+            self.app.call_from_thread(self._note_saved)
+        except TellerError as error:
+            self.post_message(self.Failed(str(error)))
+
+    def _note_saved(self) -> None:
+        note = self.query_one("#note-input", Input)
+        note.value = ""
+        note.remove_class("open")
+        self.query_one("#file-tabs", TabbedContent).active = "tab-notes"
+        self.load()
+
+    def action_older(self) -> None:
+        if self.next_before is None:
+            self.query_one("#file-status", Static).update(_("No older transactions."))
+            return
+        self.query_one("#file-tabs", TabbedContent).active = "tab-transactions"
+        self.load_older(self.next_before)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="older")
+    def load_older(self, before: int) -> None:
+        try:
+            self.post_message(self.MorePage(customers.recent_transactions(self.app.db, self.customer_id, before=before)))
+        except TellerError as error:
+            self.post_message(self.Failed(str(error)))
+
+    def action_second_key(self) -> None:
+        change = self.file.pending_change if self.file else None
+        if change is None:
+            self.query_one("#file-status", Static).update(_("Nothing here waits for a second key."))
+            return
+        summary = _("Change of {fields} for {name}").format(fields=", ".join(change.after), name=change.customer_name)
+        self.app.push_screen(SecondKeyScreen(summary), self._second_key_given)
+
+    def _second_key_given(self, checker: Actor | None) -> None:
+        if checker is not None and self.file and self.file.pending_change:
+            self.approve_change(self.file.pending_change.id, checker)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="approve")
+    def approve_change(self, change_id: int, checker: Actor) -> None:
+        try:
+            customers.approve_customer_change(self.app.db, change_id, checker)
+            self.app.call_from_thread(self.load)
+        except TellerError as error:
+            self.post_message(self.Failed(str(error)))

@@ -1,0 +1,195 @@
+"""Create or edit a customer. The service validates everything; the form shows the first problem next
+to the field it names. A changed ID number or registered mobile waits for a second key."""
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static
+
+from teller import customers
+from teller.customers import AddressDraft, CustomerDraft, PhoneDraft, UpdateOutcome
+from teller.errors import InputError, TellerError
+from teller.i18n import N_, _
+from screens.base import TellerScreen
+from screens.confirm import ConfirmScreen
+from screens.customer_file import ID_TYPE_NAMES
+from screens.lookup import SEGMENT_NAMES
+
+KIND_NAMES = {"individual": N_("Individual"), "company": N_("Company")}
+# Which input shows the problem an InputError names.
+FIELD_WIDGETS = {
+    "kind": "kind", "name": "name", "id type": "id-type", "id number": "id-number", "mobile": "mobile",
+    "registered mobile": "mobile", "segment": "segment", "phone": "other-phone", "address": "address",
+    "birth date": "id-number", "gender": "id-number",
+}
+
+
+class CustomerFormScreen(TellerScreen):
+    HELP_TITLE = N_("Customer form")
+    BINDINGS = [
+        Binding("ctrl+s,f10", "save", N_("Save"), tooltip=N_("Check and save the customer"), id="save"),
+        Binding("escape", "back", N_("Back"), tooltip=N_("Leave the form (asks first if anything was typed)"),
+                id="back"),
+    ]
+    DEFAULT_CSS = """
+    #form { padding: 0 1; }
+    #form-title { text-style: bold; }
+    #form Label { margin-top: 1; }
+    #form Horizontal { height: auto; }
+    #form Horizontal > Select { width: 1fr; }
+    #form-message { color: $error; height: auto; margin-top: 1; }
+    """
+
+    class Saved(Message):
+        def __init__(self, customer_id: int, outcome: UpdateOutcome | None) -> None:
+            super().__init__()
+            self.customer_id = customer_id
+            self.outcome = outcome
+
+    class Refused(Message):
+        def __init__(self, field: str | None, reason: str) -> None:
+            super().__init__()
+            self.field = field
+            self.reason = reason
+
+    class DraftLoaded(Message):
+        def __init__(self, draft: CustomerDraft) -> None:
+            super().__init__()
+            self.draft = draft
+
+    def __init__(self, customer_id: int | None = None) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.initial_values: dict[str, object] = {}
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_frame()
+        with VerticalScroll(id="form"):
+            title = _("New customer") if self.customer_id is None else _("Edit customer")
+            yield Static(title, id="form-title")
+            with Horizontal():
+                yield Select([(_(name), kind) for kind, name in KIND_NAMES.items()], value="individual",
+                             allow_blank=False, id="kind")
+                yield Select([(_(name), segment) for segment, name in SEGMENT_NAMES.items()], value="mass",
+                             allow_blank=False, id="segment")
+            yield Label(_("Name (as on the ID document)"))
+            yield Input(id="name", max_length=60)
+            with Horizontal():
+                yield Select([(_(name), id_type) for id_type, name in ID_TYPE_NAMES.items()], value="resident_id",
+                             allow_blank=False, id="id-type")
+            yield Label(_("ID number"))
+            yield Input(id="id-number", max_length=40)
+            yield Label(_("Registered mobile"))
+            yield Input(id="mobile", max_length=24)
+            yield Label(_("Other phone (optional)"))
+            yield Input(id="other-phone", max_length=24)
+            yield Label(_("Home address (optional)"))
+            yield Input(id="address", max_length=200)
+            yield Static("", id="form-message", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+        if self.customer_id is None:
+            self.initial_values = self._values()
+        else:
+            self.load_draft()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="draft")
+    def load_draft(self) -> None:
+        try:
+            self.post_message(self.DraftLoaded(customers.edit_draft(self.app.db, self.customer_id)))
+        except TellerError as error:
+            self.post_message(self.Refused(None, str(error)))
+
+    def on_customer_form_screen_draft_loaded(self, message: DraftLoaded) -> None:
+        draft = message.draft
+        self.query_one("#kind", Select).value = draft.kind
+        self.query_one("#kind", Select).disabled = True
+        self.query_one("#segment", Select).value = draft.segment
+        self.query_one("#id-type", Select).value = draft.id_type
+        self.query_one("#name", Input).value = draft.name
+        self.query_one("#id-number", Input).value = draft.id_number
+        self.query_one("#mobile", Input).value = draft.registered_mobile
+        self.query_one("#other-phone", Input).value = draft.other_phones[0].number if draft.other_phones else ""
+        self.query_one("#address", Input).value = draft.addresses[0].text if draft.addresses else ""
+        self.base_draft = draft
+        self.initial_values = self._values()
+
+    def _values(self) -> dict[str, object]:
+        values: dict[str, object] = {field.id: field.value for field in self.query(Input)}
+        values.update({field.id: field.value for field in self.query(Select)})
+        return values
+
+    @on(Select.Changed, "#kind")
+    def kind_changed(self, event: Select.Changed) -> None:
+        if event.value == "company":
+            self.query_one("#id-type", Select).value = "uscc"
+        elif self.query_one("#id-type", Select).value == "uscc":
+            self.query_one("#id-type", Select).value = "resident_id"
+
+    def _draft(self) -> CustomerDraft:
+        values = self._values()
+        base = getattr(self, "base_draft", None)
+        other = str(values["other-phone"]).strip()
+        address = str(values["address"]).strip()
+        other_phones = (PhoneDraft("mobile" if other.startswith(("1", "+", "１")) else "home", other),) if other else ()
+        addresses = (AddressDraft("home", address),) if address else ()
+        if base is not None:  # keep what the form does not show
+            other_phones += base.other_phones[1:]
+            addresses += base.addresses[1:]
+        return CustomerDraft(
+            kind=str(values["kind"]), name=str(values["name"]), id_type=str(values["id-type"]),
+            id_number=str(values["id-number"]), registered_mobile=str(values["mobile"]),
+            segment=str(values["segment"]), other_phones=other_phones, addresses=addresses,
+            birth_date=base.birth_date if base else None, gender=base.gender if base else None,
+            relationship_owner_id=base.relationship_owner_id if base else self.app.session.actor.staff_id,
+        )
+
+    def action_save(self) -> None:
+        self.query_one("#form-message", Static).update(_("Saving…"))
+        self.save(self._draft())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def save(self, draft: CustomerDraft) -> None:
+        actor = self.app.session.actor
+        try:
+            if self.customer_id is None:
+                self.post_message(self.Saved(customers.create_customer(self.app.db, actor, draft), None))
+            else:
+                outcome = customers.update_customer(self.app.db, actor, self.customer_id, draft)
+                self.post_message(self.Saved(self.customer_id, outcome))
+        except InputError as error:
+            self.post_message(self.Refused(error.field, error.message))
+        except TellerError as error:
+            self.post_message(self.Refused(None, str(error)))
+
+    def on_customer_form_screen_refused(self, message: Refused) -> None:
+        label = f"{message.field}: " if message.field else ""
+        self.query_one("#form-message", Static).update(label + message.reason)
+        if message.field in FIELD_WIDGETS:
+            self.query_one(f"#{FIELD_WIDGETS[message.field]}").focus()
+
+    def on_customer_form_screen_saved(self, message: Saved) -> None:
+        from screens.customer_file import CustomerFileScreen
+
+        if self.customer_id is None:
+            self.app.switch_screen(CustomerFileScreen(message.customer_id))
+            return
+        outcome = message.outcome
+        if outcome and outcome.pending_change:
+            self.app.notify(_("Saved. The new ID number or mobile waits for a supervisor's second key (F7)."),
+                            timeout=8)
+        self.dismiss(True)
+
+    def action_back(self) -> None:
+        if self._values() == self.initial_values:
+            self.dismiss(False)
+            return
+
+        def leave(confirmed: bool | None) -> None:
+            if confirmed:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmScreen(_("Leave the form? What you typed will be lost.")), leave)

@@ -1,0 +1,38 @@
+"""F1 help: the keys of the screen the user was on, and how to find every other command."""
+
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from teller.i18n import _
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [("escape,f1,q", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 90%;
+                            border: round $primary; background: $surface; padding: 0 1; }
+    HelpScreen DataTable { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, title: str, bindings: dict[str, ActiveBinding]) -> None:
+        super().__init__()
+        self.screen_title = title
+        self.bindings = bindings
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"{_('Keys')}: {self.screen_title}", id="help-title")
+            table = DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            table.add_columns(_("Key"), _("Does"))
+            for key, active in self.bindings.items():
+                if active.binding.action in ("dismiss",):
+                    continue
+                description = active.binding.tooltip or active.binding.description
+                table.add_row(self.app.get_key_display(active.binding), description)
+            yield table
+            yield Static(_("Ctrl+P opens the command palette with every command your role may use. "
+                           "Escape goes back."), id="help-hint")

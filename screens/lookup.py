@@ -1,0 +1,111 @@
+"""Customer lookup: one search box, results as you type, from any key a teller has at hand."""
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from teller import customers
+from teller.customers import CustomerHit
+from teller.errors import TellerError
+from teller.i18n import N_, _
+from screens.base import TellerScreen
+
+SEGMENT_NAMES = {"mass": N_("Mass"), "quality": N_("Quality"), "vip": N_("VIP")}
+
+
+class LookupScreen(TellerScreen):
+    HELP_TITLE = N_("Find a customer")
+    BINDINGS = [
+        Binding("escape", "clear", N_("Clear"), tooltip=N_("Empty the search box"), id="clear"),
+        Binding("down", "to_results", N_("Results"), show=False, tooltip=N_("Move into the results")),
+    ]
+    DEFAULT_CSS = """
+    #search { margin: 1 1 0 1; }
+    #search-hint { margin: 0 2; color: $text-muted; height: 1; }
+    #results { margin: 0 1; }
+    """
+
+    class Found(Message):
+        def __init__(self, query: str, hits: list[CustomerHit]) -> None:
+            super().__init__()
+            self.query = query
+            self.hits = hits
+
+    class Failed(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_frame()
+        yield Input(placeholder=_("Name, pinyin (wangfang, wf), ID number, mobile or last 4, account number"),
+                    id="search")
+        yield Static(_("Type to search. Enter opens the first result."), id="search-hint", markup=False)
+        table = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table.add_columns(_("Name"), _("ID number"), _("Mobile"), _("Segment"), _("Flags"))
+        yield table
+
+    def on_mount(self) -> None:
+        self.focus_search()
+
+    def focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        query = event.value.strip()
+        if not query:
+            self.query_one("#results", DataTable).clear()
+            self.query_one("#search-hint", Static).update(_("Type to search. Enter opens the first result."))
+            return
+        self.search(query)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
+    def search(self, query: str) -> None:
+        try:
+            self.post_message(self.Found(query, customers.search(self.app.db, query)))
+        except TellerError as error:
+            self.post_message(self.Failed(str(error)))
+
+    def on_lookup_screen_found(self, message: Found) -> None:
+        if message.query != self.query_one("#search", Input).value.strip():
+            return  # an older answer arriving after a newer keystroke
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        for hit in message.hits:
+            flags = " ".join(flag for flag, present in ((_("OVERDUE"), hit.has_overdue),
+                                                        (_("PENDING"), hit.has_pending)) if present)
+            table.add_row(hit.name, hit.masked_id, hit.masked_mobile, _(SEGMENT_NAMES.get(hit.segment, hit.segment)),
+                          flags, key=str(hit.id))
+        hint = _("{count} found. Enter opens the first; Down moves into the list.").format(count=len(message.hits))
+        self.query_one("#search-hint", Static).update(hint if message.hits else _("No customer matches."))
+
+    def on_lookup_screen_failed(self, message: Failed) -> None:
+        self.query_one("#search-hint", Static).update(message.reason)
+
+    @on(Input.Submitted, "#search")
+    def open_first(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if table.row_count:
+            self.open_customer(int(table.coordinate_to_cell_key((0, 0)).row_key.value))
+
+    @on(DataTable.RowSelected, "#results")
+    def open_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_customer(int(event.row_key.value))
+
+    def open_customer(self, customer_id: int) -> None:
+        from screens.customer_file import CustomerFileScreen
+
+        self.app.push_screen(CustomerFileScreen(customer_id))
+
+    def action_clear(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.focus()
+
+    def action_to_results(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if table.row_count:
+            table.focus()

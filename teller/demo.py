@@ -1,0 +1,204 @@
+"""The demo ledger: a branch with staff of every role, about 2,000 customers with realistic names and
+valid identifiers, deposit accounts with balances, all posted through instructions and second keys.
+
+Demo staff's authenticator secrets are readable (`current_codes`) only on a ledger created as a demo;
+anywhere else that is refused.
+"""
+
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from stdnum.cn import ric
+
+from models import LedgerMeta, StaffUser
+from teller import accounts, bootstrap, clock, config, customers, instructions, keys, staff, totp
+from teller.actor import Actor, system_actor
+from teller.customers import AddressDraft, CustomerDraft
+from teller.db import Database
+from teller.errors import ConfigError
+from teller.instructions import InstructionRequest
+from teller.ledger import Leg
+
+DEMO_PASSWORD = "Demo#Pass2026"
+BRANCH_CODE = "0101"
+STAFF = (
+    ("teller1", "陈晓梅", ("teller",)),
+    ("teller2", "Liu Yang", ("teller",)),
+    ("officer1", "赵建国", ("loan_officer",)),
+    ("super1", "孙丽", ("supervisor",)),
+    ("manager1", "周志强", ("branch_manager",)),
+    ("auditor1", "吴敏", ("auditor",)),
+    ("admin1", "郑凯", ("admin",)),
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔汤"
+GIVEN = ("芳", "伟", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+         "秀英", "霞", "平", "刚", "桂英", "华", "建华", "文", "辉", "玲", "红", "波", "斌", "鑫", "宇", "浩",
+         "婷", "雪", "欣", "佳怡", "梓涵", "子轩", "博文", "晨", "悦", "琳", "瑞", "志强", "海燕", "春梅")
+LATIN_NAMES = ("Zhang Wei", "Li Na", "Wang Fang", "John Smith", "Maria Garcia", "Anna Müller", "David Chen",
+               "Sarah Johnson", "Kenji Tanaka", "Olga Petrova")
+REGIONS = ("110101", "110105", "310101", "310104", "440103", "440305", "320106", "330106", "510104",
+           "420102", "370102", "130102", "350102", "610113")
+MOBILE_PREFIXES = ("130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159",
+                   "177", "180", "186", "187", "188", "189", "199")
+STREETS = ("人民路", "解放路", "中山路", "建设路", "和平街", "长安街", "新华路", "朝阳路")
+CITIES = ("北京市东城区", "上海市黄浦区", "广州市越秀区", "深圳市福田区", "南京市鼓楼区", "杭州市西湖区",
+          "成都市锦江区", "武汉市江岸区")
+# Opening balances are posted in batches small enough for one supervisor's second key.
+BATCH_LIMIT = 190_000_00
+
+
+@dataclass(frozen=True)
+class DemoLedger:
+    database: Database
+    ledger_line: str
+
+
+def demo_directory() -> Path:
+    return config.data_dir() / "demo"
+
+
+def resident_id(rng: random.Random, used: set[str]) -> tuple[str, str]:
+    """A valid, unused resident ID number (GB 11643) and the gender its sequence digit gives."""
+    while True:
+        born = date(rng.randint(1950, 2003), rng.randint(1, 12), rng.randint(1, 28))
+        body = f"{rng.choice(REGIONS)}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        if not ric.is_valid(number):  # area codes change over the years: the code must exist at the birth year
+            continue
+        if number not in used:
+            used.add(number)
+            return number, "male" if int(body[-1]) % 2 else "female"
+
+
+def person_name(rng: random.Random) -> str:
+    if rng.random() < 0.05:
+        return rng.choice(LATIN_NAMES)
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def mobile(rng: random.Random, used: set[str]) -> str:
+    while True:
+        number = rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def _segment(rng: random.Random) -> str:
+    roll = rng.random()
+    return "vip" if roll < 0.05 else "quality" if roll < 0.2 else "mass"
+
+
+def _approve(database: Database, checkers: tuple[Actor, Actor], made) -> None:
+    supervisor, manager = checkers
+    if made.required_checkers == 2:
+        instructions.approve(database, made.id, supervisor)
+        instructions.approve(database, made.id, manager)
+    else:
+        instructions.approve(database, made.id, supervisor if made.amount <= BATCH_LIMIT else manager)
+
+
+def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[str], None] = print) -> DemoLedger:
+    """Create a fresh demo ledger in the user data directory (replacing an older demo)."""
+    directory = demo_directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    for leftover in directory.glob("ledger.sqlite3*"):
+        leftover.unlink()
+    (directory / "ledger.key").unlink(missing_ok=True)
+    os.environ[keys.KEY_FILE_ENV] = str(directory / "ledger.key")
+    location = config.LedgerLocation(make_url(f"sqlite:///{directory / 'ledger.sqlite3'}"), "teller demo")
+    operator = system_actor("demo")
+    database, _created = bootstrap.upgrade(location, operator, demo=True)
+    rng = random.Random(seed)
+    accounts.create_branch(database, operator, BRANCH_CODE, "示范支行 Demo branch", date.today())
+
+    def make_staff(session) -> dict[str, Actor]:
+        made = {}
+        for username, name, roles in STAFF:
+            user = staff.create_staff(session, operator, username=username, display_name=name,
+                                      branch_code=BRANCH_CODE, roles=roles, password=DEMO_PASSWORD)
+            made[username] = staff.actor_for(user, "demo")
+        return made
+
+    progress("Creating staff of every role…")
+    people = database.run(make_staff)
+    for username, _name, _roles in STAFF:
+        secret, _uri = staff.begin_totp_enrolment(database, operator, username)
+        # Confirm with the previous step's code (inside the window) so the code shown now is still unused.
+        earlier = clock.now() - timedelta(seconds=totp.STEP_SECONDS)
+        staff.confirm_totp_enrolment(database, operator, username, totp.code_at(secret, earlier))
+    maker, checkers = people["teller1"], (people["super1"], people["manager1"])
+    capital = accounts.branch_account_number(BRANCH_CODE, "4001")
+    clearing = accounts.branch_account_number(BRANCH_CODE, "3001")
+    vault = accounts.branch_account_number(BRANCH_CODE, "1001")
+    _approve(database, checkers, instructions.submit(database, maker, InstructionRequest(
+        kind="transfer", legs=(Leg(vault, debit=3_000_000_00), Leg(capital, credit=3_000_000_00)),
+        narrative="Opening vault cash 金库开库", idempotency_key="demo-opening-vault")))
+    progress(f"Creating {customer_count} customers with deposit accounts…")
+    used_ids: set[str] = set()
+    used_mobiles: set[str] = set()
+    batch: list[Leg] = []
+    batch_total = 0
+    batches = 0
+    for index in range(customer_count):
+        number, gender = resident_id(rng, used_ids)
+        address = f"{rng.choice(CITIES)}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
+        customer_id = customers.create_customer(database, maker, CustomerDraft(
+            kind="individual", name=person_name(rng), id_type="resident_id", id_number=number,
+            registered_mobile=mobile(rng, used_mobiles), segment=_segment(rng),
+            addresses=(AddressDraft("home", address),), relationship_owner_id=people["officer1"].staff_id))
+        account = customers.open_account_for(database, maker, customer_id)
+        balance = rng.choice((rng.randint(100, 5_000), rng.randint(5_000, 80_000), rng.randint(80_000, 180_000)))
+        if batch_total + balance * 100 > BATCH_LIMIT:
+            batches += 1
+            _post_batch(database, maker, checkers, clearing, batch, batches)
+            batch, batch_total = [], 0
+        batch.append(Leg(account.number, credit=balance * 100))
+        batch_total += balance * 100
+        if (index + 1) % 500 == 0:
+            progress(f"  {index + 1} customers")
+    if batch:
+        _post_batch(database, maker, checkers, clearing, batch, batches + 1)
+    return DemoLedger(database, location.describe() + " [DEMO]")
+
+
+def _post_batch(database: Database, maker: Actor, checkers: tuple[Actor, Actor], clearing: str,
+                legs: list[Leg], number: int) -> None:
+    total = sum(leg.credit for leg in legs)
+    made = instructions.submit(database, maker, InstructionRequest(
+        kind="transfer", legs=(Leg(clearing, debit=total), *legs),
+        narrative=f"Opening balances migrated from the old core, batch {number} 存量迁移",
+        idempotency_key=f"demo-opening-balances-{number}"))
+    _approve(database, checkers, made)
+
+
+def current_codes(database: Database) -> dict[str, str]:
+    """Each demo user's authenticator code right now; refused on a ledger that is not a demo."""
+
+    def work(session) -> dict[str, str]:
+        meta = session.get(LedgerMeta, 1)
+        if meta is None or not meta.is_demo:
+            raise ConfigError("this is not a demo ledger: authenticator codes are never shown")
+        users = session.scalars(select(StaffUser).where(StaffUser.totp_active).order_by(StaffUser.username))
+        now = clock.now()
+        return {user.username: totp.code_at(totp.decrypt_secret(database.secret_key, user.username,
+                                                                 user.totp_secret_encrypted), now)
+                for user in users}
+
+    return database.run(work, readonly=True)
+
+
+def open_existing() -> DemoLedger:
+    """The demo ledger built earlier, for `teller demo totp`."""
+    directory = demo_directory()
+    if not (directory / "ledger.sqlite3").exists():
+        raise ConfigError("there is no demo ledger yet: run `teller demo` first")
+    os.environ[keys.KEY_FILE_ENV] = str(directory / "ledger.key")
+    location = config.LedgerLocation(make_url(f"sqlite:///{directory / 'ledger.sqlite3'}"), "teller demo")
+    return DemoLedger(bootstrap.open_database(location), location.describe() + " [DEMO]")

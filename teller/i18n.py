@@ -1,0 +1,93 @@
+"""Message catalogues (gettext via Babel), and locale-aware formatting of numbers, dates and amounts.
+
+The language is chosen once per process (`--lang` / `TELLER_LANG`, default English). Catalogues are
+kept as `.po` files under `teller/locale/` and compiled in memory when loaded, so no compiled
+artefact is committed. Mark strings with `_()` where they are shown and `N_()` where they are
+defined earlier (binding descriptions); Babel extracts both.
+"""
+
+import gettext
+import io
+import os
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+
+from teller.money import minor_digits
+
+DOMAIN = "teller"
+LANGUAGES = ("en", "zh_CN")
+DEFAULT_LANGUAGE = "en"
+
+_state: dict = {"language": DEFAULT_LANGUAGE, "translations": gettext.NullTranslations()}
+
+
+def _load(language: str) -> gettext.NullTranslations:
+    if language == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    po_file = resources.files("teller").joinpath("locale", language, "LC_MESSAGES", f"{DOMAIN}.po")
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=language, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def normalise_language(value: str | None) -> str:
+    if not value:
+        return DEFAULT_LANGUAGE
+    cleaned = value.replace("-", "_").split(".")[0]
+    for language in LANGUAGES:
+        if cleaned.lower() == language.lower() or cleaned.lower().split("_")[0] == language.lower().split("_")[0]:
+            return language
+    raise ValueError(f"unsupported language {value!r}: use one of {', '.join(LANGUAGES)}")
+
+
+def set_language(value: str | None = None) -> str:
+    """Switch the process to `value` (or `TELLER_LANG`); returns the language in use."""
+    language = normalise_language(value or os.environ.get("TELLER_LANG"))
+    _state["language"] = language
+    _state["translations"] = _load(language)
+    return language
+
+
+def language() -> str:
+    return _state["language"]
+
+
+def _(message: str) -> str:
+    """Translate a message to the current language."""
+    return _state["translations"].gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is defined; translate it later with `_()`."""
+    return message
+
+
+def _locale() -> Locale:
+    return Locale.parse(language())
+
+
+def format_amount(minor: int, currency: str = "CNY", *, symbol: bool = False) -> str:
+    """An amount for display: grouping and decimals of the currency, in the current locale."""
+    value = Decimal(minor).scaleb(-minor_digits(currency))
+    if symbol:
+        return format_currency(value, currency, locale=_locale())
+    digits = minor_digits(currency)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def format_day(day: date) -> str:
+    """A business date: 2026-11-24 in English screens, 2026年11月24日 in Chinese ones."""
+    if language() == "zh_CN":
+        return format_date(day, format="long", locale=_locale())
+    return day.isoformat()

@@ -1,0 +1,1 @@
+"""The workstation's shell: the Textual app, its commands, palette and shared widgets."""

@@ -1,0 +1,114 @@
+"""The workstation: a Textual app over one ledger. It owns the signed-in session and the idle lock;
+screens do the work and call services in thread workers."""
+
+import time
+
+from textual import events
+from textual.app import App
+
+from teller.ui import commands
+from teller.config import terminal_id
+from teller.db import Database
+from teller.i18n import _
+from teller.ui.palette import TellerCommands
+from teller.staff import SessionInfo
+
+DEFAULT_IDLE_MINUTES = 5
+
+
+class TellerApp(App[None]):
+    TITLE = "Teller"
+    COMMANDS = {TellerCommands}
+    BINDINGS = [command.binding() for command in commands.SIGNED_IN_COMMANDS]
+    CSS = """
+    Screen { background: $background; }
+    DataTable { height: 1fr; }
+    .muted { color: $text-muted; }
+    .error { color: $error; }
+    .warning { color: $warning; }
+    """
+
+    def __init__(self, db: Database, ledger_line: str, *, idle_seconds: float = DEFAULT_IDLE_MINUTES * 60,
+                 terminal: str | None = None, demo_ledger: bool = False) -> None:
+        super().__init__()
+        self.demo_ledger = demo_ledger
+        self.db = db
+        self.ledger_line = ledger_line
+        self.terminal = terminal or terminal_id()
+        self.idle_seconds = idle_seconds
+        self.session: SessionInfo | None = None
+        self._last_activity = time.monotonic()
+
+    def on_mount(self) -> None:
+        from screens.login import LoginScreen
+
+        self.push_screen(LoginScreen())
+        self.set_interval(min(1.0, self.idle_seconds / 4), self._lock_when_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _lock_when_idle(self) -> None:
+        if self.session is not None and not self.is_locked and time.monotonic() - self._last_activity >= self.idle_seconds:
+            self.action_lock()
+
+    @property
+    def is_locked(self) -> bool:
+        from screens.lock import LockScreen
+
+        return isinstance(self.screen, LockScreen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Commands that need a signed-in user (and the right role) are hidden until then."""
+        for command in commands.SIGNED_IN_COMMANDS:
+            if command.action == f"app.{action}" and command not in (commands.HELP, commands.QUIT):
+                return self.session is not None and command.allowed_for(self.session.actor.roles) and not self.is_locked
+        return True
+
+    def start_session(self, info: SessionInfo) -> None:
+        from screens.lookup import LookupScreen
+
+        self.session = info
+        self._last_activity = time.monotonic()
+        self.switch_screen(LookupScreen())
+        self.refresh_bindings()
+
+    def action_lock(self) -> None:
+        from screens.lock import LockScreen
+
+        if self.session is not None and not self.is_locked:
+            self.push_screen(LockScreen())
+
+    def action_sign_out(self) -> None:
+        from screens.login import LoginScreen
+
+        self.session = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen())
+        self.refresh_bindings()
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        title = getattr(self.screen, "HELP_TITLE", "") or _("Teller")
+        self.push_screen(HelpScreen(_(title), self.screen.active_bindings))
+
+    def action_find_customer(self) -> None:
+        from screens.lookup import LookupScreen
+
+        if self.session is None:
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, LookupScreen):
+            self.switch_screen(LookupScreen())
+        self.screen.focus_search()
+
+    def action_new_customer(self) -> None:
+        from screens.customer_form import CustomerFormScreen
+
+        if self.session is not None and commands.NEW_CUSTOMER.allowed_for(self.session.actor.roles):
+            self.push_screen(CustomerFormScreen())

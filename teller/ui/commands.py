@@ -1,0 +1,48 @@
+"""The user's commands, each defined once: its key, action, title and help feed the bindings, the
+footer, the command palette and the F1 help alike. A command names the roles that may use it."""
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+from teller.i18n import N_, _
+
+ANY_ROLE: tuple[str, ...] = ()
+CUSTOMER_MAKERS = ("teller", "loan_officer", "supervisor", "branch_manager")
+
+
+@dataclass(frozen=True)
+class UserCommand:
+    id: str
+    key: str
+    action: str
+    title: str
+    help: str
+    roles: tuple[str, ...] = ANY_ROLE
+    show: bool = True
+
+    def allowed_for(self, roles: tuple[str, ...]) -> bool:
+        return not self.roles or bool(set(self.roles) & set(roles))
+
+    def binding(self) -> Binding:
+        return Binding(self.key, self.action, self.title, show=self.show, tooltip=self.help, id=self.id)
+
+    @property
+    def translated_title(self) -> str:
+        return _(self.title)
+
+
+HELP = UserCommand("help", "f1", "app.help", N_("Help"), N_("Show the keys of this screen"))
+FIND_CUSTOMER = UserCommand(
+    "find_customer", "f2", "app.find_customer", N_("Find"),
+    N_("Find a customer by name, pinyin, ID number, mobile or account number"),
+)
+NEW_CUSTOMER = UserCommand(
+    "new_customer", "f3", "app.new_customer", N_("New customer"), N_("Create a customer file"),
+    roles=CUSTOMER_MAKERS,
+)
+LOCK = UserCommand("lock", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the screen until you sign in again"))
+SIGN_OUT = UserCommand("sign_out", "ctrl+o", "app.sign_out", N_("Sign out"), N_("Sign out and return to the login screen"))
+QUIT = UserCommand("quit", "ctrl+q", "app.quit", N_("Quit"), N_("Close the workstation"), show=False)
+
+SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, LOCK, SIGN_OUT, QUIT)

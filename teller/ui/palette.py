@@ -1,0 +1,34 @@
+"""The command palette (Ctrl+P): every command the signed-in user's role may take, plus the current
+screen's own commands."""
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from teller.ui.commands import HELP, QUIT, SIGNED_IN_COMMANDS, UserCommand
+from teller.i18n import _
+
+
+class TellerCommands(Provider):
+    def _commands(self) -> list[UserCommand]:
+        session = self.app.session
+        if session is None:
+            return [HELP, QUIT]
+        screen_commands = getattr(self.screen, "PALETTE_COMMANDS", ())
+        return [command for command in (*screen_commands, *SIGNED_IN_COMMANDS)
+                if command.allowed_for(session.actor.roles)]
+
+    def _run(self, command: UserCommand):
+        return partial(self.screen.run_action, command.action)
+
+    async def discover(self) -> Hits:
+        for command in self._commands():
+            yield DiscoveryHit(command.translated_title, self._run(command), help=_(command.help))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands():
+            title = command.translated_title
+            score = max(matcher.match(title), matcher.match(_(command.help)) * 0.5)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), self._run(command), help=_(command.help))

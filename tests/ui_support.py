@@ -1,0 +1,69 @@
+"""A small bank with customers and enrolled authenticators, for driving the workstation with Pilot."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from teller import clock, customers, totp
+from teller.ui.app import TellerApp
+from teller.customers import AddressDraft, CustomerDraft
+from teller.db import Database
+from tests.helpers import PASSWORD, Bank, deposit, enrol, seed_bank
+
+LEDGER_LINE = "Ledger: embedded SQLite file /srv/teller/ledger.sqlite3 (from test)"
+CUSTOMERS = (
+    ("王芳", "11010519491231002X", "13800138000", "vip"),
+    ("李强", "310101199003077894", "13912345678", "quality"),
+    ("Zhang Wei", "440300198511151236", "19912345678", "mass"),
+    ("王芳芳", "320106200002294562", "13700001111", "mass"),
+)
+
+
+@dataclass(frozen=True)
+class UiBank:
+    db: Database
+    bank: Bank
+    secrets: dict[str, str]
+    customer_ids: dict[str, int]
+
+
+def seed_ui_bank(db: Database) -> UiBank:
+    bank = seed_bank(db)
+    enrolled_at = clock.now() - timedelta(minutes=5)
+    real_now = clock.now
+    clock.now = lambda: enrolled_at  # enrol in the past so that the codes of now are unused
+    try:
+        secrets = {username: enrol(db, username) for username in ("teller1", "super1")}
+    finally:
+        clock.now = real_now
+    ids = {}
+    for name, id_number, mobile, segment in CUSTOMERS:
+        ids[name] = customers.create_customer(db, bank.teller, CustomerDraft(
+            kind="individual", name=name, id_type="resident_id", id_number=id_number, registered_mobile=mobile,
+            segment=segment, addresses=(AddressDraft("home", "北京市东城区东长安街1号"),)))
+    account = customers.open_account_for(db, bank.teller, ids["王芳"])
+    deposit(db, bank, account.number, 12_345_67)
+    return UiBank(db, bank, secrets, ids)
+
+
+def code_for(ui: UiBank, username: str) -> str:
+    return totp.code_at(ui.secrets[username], clock.now())
+
+
+def make_app(ui: UiBank, **options) -> TellerApp:
+    return TellerApp(ui.db, LEDGER_LINE, terminal="test-terminal", **options)
+
+
+async def sign_in(pilot, ui: UiBank, username: str = "teller1") -> None:
+    """Type the credentials as a person would and wait for the home screen."""
+    await pilot.click("#username")
+    await pilot.press(*username, "enter", *PASSWORD, "enter", *code_for(ui, username), "enter")
+    await wait_until(pilot, lambda: pilot.app.session is not None)
+
+
+async def wait_until(pilot, condition, *, attempts: int = 100) -> None:
+    """Let workers and messages run until `condition()` holds (thread workers answer asynchronously)."""
+    for _ in range(attempts):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the workstation did not reach the expected state")
