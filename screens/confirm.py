@@ -1,15 +1,17 @@
 """A yes/no question that must be answered before going on (e.g. leaving a form with unsaved input)."""
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from teller.i18n import _
+from teller.i18n import N_, _
+from screens.base import translated
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [("escape,n", "answer(False)", "No"), ("y", "answer(True)", "Yes")]
+    BINDINGS = [Binding("escape,n", "answer(False)", N_("No")), Binding("y", "answer(True)", N_("Yes"))]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 60; max-width: 100%; height: auto; border: round $warning;
@@ -21,6 +23,10 @@ class ConfirmScreen(ModalScreen[bool]):
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
+
+    @property
+    def active_bindings(self):
+        return translated(super().active_bindings)
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -28,6 +28,17 @@ ID_TYPE_NAMES = {"resident_id": N_("Resident ID"), "uscc": N_("Unified social cr
 PHONE_KIND_NAMES = {"mobile": N_("Mobile"), "home": N_("Home"), "work": N_("Work")}
 GENDER_NAMES = {"male": N_("Male"), "female": N_("Female")}
 ACCOUNT_STATUS_NAMES = {"open": N_("Open"), "frozen": N_("Frozen"), "closed": N_("Closed")}
+INSTRUCTION_KIND_NAMES = {
+    "cash_deposit": N_("Cash deposit"), "cash_withdrawal": N_("Cash withdrawal"), "transfer": N_("Transfer"),
+    "vault_to_drawer": N_("Vault to drawer"), "drawer_to_vault": N_("Drawer to vault"),
+    "loan_disbursement": N_("Loan disbursement"), "loan_repayment": N_("Loan repayment"),
+    "fee_waiver": N_("Fee waiver"), "reversal": N_("Reversal"), "write_off": N_("Write-off"),
+    "over_short": N_("Over/short adjustment"),
+}
+ADDRESS_KIND_NAMES = {"home": N_("Home address"), "work": N_("Work address"), "mailing": N_("Mailing address"),
+                      "registered": N_("Registered address")}
+FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_date": N_("Birth date"),
+               "gender": N_("Gender"), "registered_mobile": N_("Registered mobile")}
 
 
 class CustomerFileScreen(TellerScreen):
@@ -118,7 +129,7 @@ class CustomerFileScreen(TellerScreen):
         pending = self.query_one("#pending", DataTable)
         pending.clear()
         for instruction in file.pending_instructions:
-            pending.add_row(str(instruction.id), instruction.kind,
+            pending.add_row(str(instruction.id), _(INSTRUCTION_KIND_NAMES.get(instruction.kind, instruction.kind)),
                             format_amount(instruction.amount, instruction.currency), instruction.maker_name)
         notes = self.query_one("#notes", DataTable)
         notes.clear()
@@ -128,20 +139,20 @@ class CustomerFileScreen(TellerScreen):
         self._add_page(message.page)
 
     def _identity_text(self, file: CustomerFile) -> str:
-        lines = [
-            f"{_('Name')}: {file.name}",
-            f"{_(ID_TYPE_NAMES.get(file.id_type, file.id_type))}: {file.masked_id}",
-        ]
+        def line(label: str, value: str) -> str:
+            return _("{label}: {value}").format(label=label, value=value)
+
+        lines = [line(_("Name"), file.name), line(_(ID_TYPE_NAMES.get(file.id_type, file.id_type)), file.masked_id)]
         if file.birth_date:
-            lines.append(f"{_('Born')}: {format_day(file.birth_date)}")
+            lines.append(line(_("Born"), format_day(file.birth_date)))
         if file.gender:
-            lines.append(f"{_('Gender')}: {_(GENDER_NAMES.get(file.gender, file.gender))}")
+            lines.append(line(_("Gender"), _(GENDER_NAMES.get(file.gender, file.gender))))
         for phone in file.phones:
-            marker = f" ({_('registered')})" if phone.is_registered else ""
-            lines.append(f"{_(PHONE_KIND_NAMES.get(phone.kind, phone.kind))}: {phone.masked}{marker}")
+            shown = _("{number} (registered)").format(number=phone.masked) if phone.is_registered else phone.masked
+            lines.append(line(_(PHONE_KIND_NAMES.get(phone.kind, phone.kind)), shown))
         for address in file.addresses:
-            lines.append(f"{_('Address')} ({address.kind}): {address.text}")
-        lines.append(f"{_('Relationship owner')}: {file.relationship_owner_name or _('none')}")
+            lines.append(line(_(ADDRESS_KIND_NAMES.get(address.kind, address.kind)), address.text))
+        lines.append(line(_("Relationship owner"), file.relationship_owner_name or _("none")))
         return "\n".join(lines)
 
     def _add_page(self, page: TransactionPage) -> None:
@@ -215,7 +226,8 @@ class CustomerFileScreen(TellerScreen):
         if change is None:
             self.query_one("#file-status", Static).update(_("Nothing here waits for a second key."))
             return
-        summary = _("Change of {fields} for {name}").format(fields=", ".join(change.after), name=change.customer_name)
+        fields = ", ".join(_(FIELD_NAMES.get(field, field)) for field in change.after)
+        summary = _("Change of {fields} for {name}").format(fields=fields, name=change.customer_name)
         self.app.push_screen(SecondKeyScreen(summary), self._second_key_given)
 
     def _second_key_given(self, checker: Actor | None) -> None:

@@ -18,7 +18,13 @@ from screens.customer_file import ID_TYPE_NAMES
 from screens.lookup import SEGMENT_NAMES
 
 KIND_NAMES = {"individual": N_("Individual"), "company": N_("Company")}
-# Which input shows the problem an InputError names.
+# How the form names a field an InputError is about, and which input shows the problem.
+FIELD_LABELS = {
+    "kind": N_("Kind"), "name": N_("Name"), "id type": N_("ID type"), "id number": N_("ID number"),
+    "registered mobile": N_("Registered mobile"), "mobile": N_("Mobile"), "segment": N_("Segment"),
+    "phone": N_("Other phone"), "address": N_("Address"), "birth date": N_("Birth date"), "gender": N_("Gender"),
+    "customer": N_("Customer"), "relationship owner": N_("Relationship owner"),
+}
 FIELD_WIDGETS = {
     "kind": "kind", "name": "name", "id type": "id-type", "id number": "id-number", "mobile": "mobile",
     "registered mobile": "mobile", "segment": "segment", "phone": "other-phone", "address": "address",
@@ -166,8 +172,12 @@ class CustomerFormScreen(TellerScreen):
             self.post_message(self.Refused(None, str(error)))
 
     def on_customer_form_screen_refused(self, message: Refused) -> None:
-        label = f"{message.field}: " if message.field else ""
-        self.query_one("#form-message", Static).update(label + message.reason)
+        if message.field:
+            label = _(FIELD_LABELS.get(message.field, message.field))
+            text = _("{label}: {value}").format(label=label, value=message.reason)
+        else:
+            text = message.reason
+        self.query_one("#form-message", Static).update(text)
         if message.field in FIELD_WIDGETS:
             self.query_one(f"#{FIELD_WIDGETS[message.field]}").focus()
 

@@ -1,16 +1,16 @@
 """F1 help: the keys of the screen the user was on, and how to find every other command."""
 
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from teller.i18n import _
+from teller.i18n import N_, _
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [("escape,f1,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,f1,q", "dismiss", N_("Close"))]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 90%;
@@ -25,7 +25,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"{_('Keys')}: {self.screen_title}", id="help-title")
+            yield Static(_("Keys: {screen}").format(screen=self.screen_title), id="help-title")
             table = DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             table.add_columns(_("Key"), _("Does"))
             for key, active in self.bindings.items():

@@ -16,6 +16,7 @@ from screens.base import translated
 
 
 class LockScreen(Screen):
+    HELP_TITLE = N_("Screen locked")
     BINDINGS = [Binding("ctrl+o", "app.sign_out", N_("Sign out"), tooltip=N_("Sign out instead of unlocking"))]
     DEFAULT_CSS = """
     LockScreen { align: center middle; }

@@ -10,13 +10,14 @@ from textual.widgets import Footer, Static
 from teller import authentication, demo, staff
 from teller.ui.commands import HELP, QUIT
 from teller.errors import TellerError
-from teller.i18n import _
+from teller.i18n import N_, _
 from teller.staff import SessionInfo
 from teller.ui.widgets.credentials import CredentialFields, Credentials
 from screens.base import translated
 
 
 class LoginScreen(Screen):
+    HELP_TITLE = N_("Sign in")
     BINDINGS = [HELP.binding(), QUIT.binding()]
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }

@@ -20,6 +20,7 @@ class SecondKeyScreen(ModalScreen[Actor | None]):
     """Returns the authenticated checker, or None if the maker backs out. The service still checks
     that the checker is not the maker and has the authority."""
 
+    HELP_TITLE = N_("Second key")
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), tooltip=N_("Back out without a second key"))]
     DEFAULT_CSS = """
     SecondKeyScreen { align: center middle; }

@@ -107,13 +107,18 @@ def open_drawer_account(session: Session, actor: Actor, branch: Branch, username
     return account
 
 
+DEPOSIT_SERIAL_DIGITS = 10
+
+
 def _next_deposit_number(session: Session, branch: Branch) -> str:
-    """Branch digits, a serial and a Luhn check digit, like a bank card number."""
+    """Branch digits, the next serial and a Luhn check digit, like a bank card number. The highest number
+    so far is read from the unique index (a seek, not a count); the caller holds the branch row's lock."""
     prefix = "6222" + "".join(character for character in branch.code if character.isdigit()).rjust(4, "0")[-4:]
-    count = session.execute(
-        select(func.count()).select_from(Account).where(Account.branch_id == branch.id, Account.gl_code == DEPOSIT_GL)
-    ).scalar_one()
-    body = f"{prefix}{count + 1:010d}"
+    highest = session.execute(
+        select(func.max(Account.number)).where(Account.number >= prefix, Account.number < prefix + "~")
+    ).scalar()
+    serial = int(highest[len(prefix):len(prefix) + DEPOSIT_SERIAL_DIGITS]) + 1 if highest else 1
+    body = f"{prefix}{serial:0{DEPOSIT_SERIAL_DIGITS}d}"
     return body + luhn.calc_check_digit(body)
 
 
@@ -125,7 +130,7 @@ def open_deposit_account(
         raise InputError("account name", "give the account holder's name")
 
     def work(session: Session) -> AccountView:
-        branch = session.get(Branch, branch_id)
+        branch = session.get(Branch, branch_id, with_for_update=True)  # one opening at a time per branch
         if branch is None:
             raise LedgerError(f"branch {branch_id} does not exist")
         number = _next_deposit_number(session, branch)

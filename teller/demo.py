@@ -49,8 +49,8 @@ MOBILE_PREFIXES = ("130", "131", "132", "135", "136", "137", "138", "139", "150"
 STREETS = ("人民路", "解放路", "中山路", "建设路", "和平街", "长安街", "新华路", "朝阳路")
 CITIES = ("北京市东城区", "上海市黄浦区", "广州市越秀区", "深圳市福田区", "南京市鼓楼区", "杭州市西湖区",
           "成都市锦江区", "武汉市江岸区")
-# Opening balances are posted in batches small enough for one supervisor's second key.
-BATCH_LIMIT = 190_000_00
+# Opening balances are posted in batches small enough for the branch manager's key alone.
+BATCH_LIMIT = 990_000_00
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _approve(database: Database, checkers: tuple[Actor, Actor], made) -> None:
         instructions.approve(database, made.id, supervisor)
         instructions.approve(database, made.id, manager)
     else:
-        instructions.approve(database, made.id, supervisor if made.amount <= BATCH_LIMIT else manager)
+        instructions.approve(database, made.id, manager)
 
 
 def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[str], None] = print) -> DemoLedger:

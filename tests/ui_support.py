@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from textual import events
+
 from teller import clock, customers, totp
 from teller.ui.app import TellerApp
 from teller.customers import AddressDraft, CustomerDraft
@@ -67,3 +69,40 @@ async def wait_until(pilot, condition, *, attempts: int = 100) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError("the workstation did not reach the expected state")
+
+
+def screen_text(app) -> str:
+    """What the terminal shows of the current screen, one line per row (wide characters as one cell each)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def widget_text(app, selector: str) -> str:
+    """The plain text a Static (or Label) on the current screen shows."""
+    return str(app.screen.query_one(selector).render())
+
+
+async def type_credentials(pilot, username: str | None, password: str, code: str) -> None:
+    """Type into the credential fields as a person would: user name (unless fixed), password, code, Enter."""
+    keys = [*password, "enter", *code, "enter"]
+    if username is not None:
+        await pilot.click("#username")
+        keys = [*username, "enter", *keys]
+    else:
+        pilot.app.screen.query_one("#password").focus()
+    await pilot.press(*keys)
+
+
+async def paste(pilot, text: str) -> None:
+    """Paste `text` into the focused field, as from the clipboard: one event, much quicker than typing."""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def sign_in_quickly(pilot, ui: UiBank, username: str = "teller1") -> None:
+    """Sign in through the login screen as `sign_in` does, pasting each field instead of typing it (for tests
+    about what comes after signing in)."""
+    await pilot.click("#username")
+    for value in (username, PASSWORD, code_for(ui, username)):
+        await paste(pilot, value)
+        await pilot.press("enter")
+    await wait_until(pilot, lambda: pilot.app.session is not None)

@@ -9,7 +9,7 @@ from textual.app import App
 from teller.ui import commands
 from teller.config import terminal_id
 from teller.db import Database
-from teller.i18n import _
+from teller.i18n import N_, _
 from teller.ui.palette import TellerCommands
 from teller.staff import SessionInfo
 
@@ -64,6 +64,8 @@ class TellerApp(App[None]):
         """Commands that need a signed-in user (and the right role) are hidden until then."""
         for command in commands.SIGNED_IN_COMMANDS:
             if command.action == f"app.{action}" and command not in (commands.HELP, commands.QUIT):
+                if command is commands.SIGN_OUT:  # the lock screen offers signing out instead of unlocking
+                    return self.session is not None
                 return self.session is not None and command.allowed_for(self.session.actor.roles) and not self.is_locked
         return True
 
@@ -93,7 +95,7 @@ class TellerApp(App[None]):
     def action_help(self) -> None:
         from screens.help import HelpScreen
 
-        title = getattr(self.screen, "HELP_TITLE", "") or _("Teller")
+        title = getattr(self.screen, "HELP_TITLE", "") or N_("Teller workstation")
         self.push_screen(HelpScreen(_(title), self.screen.active_bindings))
 
     def action_find_customer(self) -> None:

@@ -39,5 +39,6 @@ class SessionBar(Horizontal):
         roles = "/".join(role_title(role) for role in info.actor.roles)
         yield Static(f"{info.display_name} ({info.actor.username}) · {roles} · {info.branch_name}",
                      id="session-user", markup=False)
-        yield Static(f"{_('Branch')} {info.branch_code} · {format_day(info.business_date)}", id="session-day",
+        branch = _("Branch {code}").format(code=info.branch_code)
+        yield Static(f"{branch} · {format_day(info.business_date)}", id="session-day",
                      markup=False)

@@ -1,0 +1,120 @@
+"""The zh_CN catalogue covers every marked string, with the same placeholders, and switching the language
+switches what `_()` and the formatters give.
+
+A string marked later without a translation fails here with its text and where it is used: run
+`make messages`, translate what is new in teller/locale/zh_CN/LC_MESSAGES/teller.po, and run again."""
+
+import ast
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from teller import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("teller", "screens")
+KEYWORDS = {"_": None, "N_": None}
+CATALOGUE = ROOT / "teller" / "locale" / "zh_CN" / "LC_MESSAGES" / "teller.po"
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+def extracted_messages() -> dict[str, list[str]]:
+    """What `make messages` extracts: each message with the places it is marked (file:line)."""
+    with open(ROOT / "babel.cfg", encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config, "babel.cfg")
+    messages: dict[str, list[str]] = {}
+    for directory in SOURCE_DIRS:
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT / directory), method_map, options_map, keywords=KEYWORDS,
+        ):
+            messages.setdefault(message, []).append(f"{directory}/{filename}:{lineno}")
+    return messages
+
+
+def marked_literals() -> dict[str, list[str]]:
+    """Every string literal passed to `_()` or `N_()`, found in the syntax tree, so also those inside
+    f-strings, which Babel's tokenizer cannot see on Python 3.11."""
+    messages: dict[str, list[str]] = {}
+    for directory in SOURCE_DIRS:
+        for path in sorted((ROOT / directory).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS
+                        and node.args and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str)):
+                    messages.setdefault(node.args[0].value, []).append(
+                        f"{path.relative_to(ROOT).as_posix()}:{node.lineno}")
+    return messages
+
+
+def catalogue_problems(messages: dict[str, list[str]]) -> list[str]:
+    with open(CATALOGUE, "rb") as handle:
+        catalogue = read_po(handle, locale="zh_CN", domain=i18n.DOMAIN)
+    problems = []
+    for text, places in sorted(messages.items()):
+        entry = catalogue.get(text)
+        where = ", ".join(places)
+        if entry is None or not entry.string:
+            problems.append(f"no zh_CN translation for {text!r} ({where})")
+        elif entry.fuzzy:
+            problems.append(f"fuzzy zh_CN translation for {text!r} ({where}): {entry.string!r}")
+        elif placeholders(entry.string) != placeholders(text):
+            problems.append(f"placeholders differ for {text!r} ({where}): msgid has {sorted(placeholders(text))}, "
+                            f"msgstr {entry.string!r} has {sorted(placeholders(entry.string))}")
+    return problems
+
+
+@pytest.fixture
+def restore_language():
+    previous = i18n.language()
+    yield
+    i18n.set_language(previous)
+
+
+def test_babel_extracts_the_marked_strings():
+    messages = extracted_messages()
+    assert len(messages) > 100, f"babel.cfg matches no source files? only {len(messages)} messages extracted"
+    assert {"Sign out", "Ledger balance", "{count} instruction(s) pending."} <= messages.keys()
+
+
+def test_every_extracted_message_has_a_zh_cn_translation_with_the_same_placeholders():
+    problems = catalogue_problems(extracted_messages())
+    assert not problems, "run `make messages` and translate:\n" + "\n".join(problems)
+
+
+def test_strings_marked_inside_f_strings_are_translated_too():
+    """`f"{_('Born')}: ..."` is marked but invisible to `pybabel extract` on Python 3.11, so `make messages`
+    turns its hand-kept entry obsolete. Better: move the `_()` call out of the f-string."""
+    problems = catalogue_problems(marked_literals())
+    assert not problems, ("marked strings missing from the zh_CN catalogue (if a `_()` sits inside an f-string, "
+                          "move it out so that Babel extracts it):\n" + "\n".join(problems))
+
+
+def test_set_language_switches_the_translations(restore_language):
+    assert i18n.set_language("zh_CN") == "zh_CN"
+    assert i18n.language() == "zh_CN"
+    assert i18n._("Sign out") == "签退"
+    assert i18n._("Screen locked. {name} may unlock it.").format(name="王芳") == "屏幕已锁定，仅限王芳解锁。"
+    assert i18n._("no such message") == "no such message"
+    assert i18n.set_language("en") == "en"
+    assert i18n._("Sign out") == "Sign out"
+
+
+def test_amounts_and_business_dates_in_zh_cn(restore_language):
+    i18n.set_language("zh_CN")
+    assert i18n.format_amount(123_456_789) == "1,234,567.89"
+    assert i18n.format_amount(-5) == "-0.05"
+    assert i18n.format_amount(123_456_789, symbol=True) == "¥1,234,567.89"
+    assert i18n.format_amount(1_234, "JPY") == "1,234"
+    assert i18n.format_day(date(2026, 11, 24)) == "2026年11月24日"
+    assert i18n.format_day(date(2026, 1, 5)) == "2026年1月5日"
+    i18n.set_language("en")
+    assert i18n.format_day(date(2026, 11, 24)) == "2026-11-24"
