@@ -102,12 +102,19 @@ def _head_mac(key: bytes, seq: int, row_hash: str) -> str:
     return hmac.new(key, f"head:{seq}:{row_hash}".encode(), hashlib.sha256).hexdigest()
 
 
+_READ_HEAD = select(AuditHead.seq, AuditHead.row_hash).where(AuditHead.id == 1).with_for_update()
+_INSERT_ROWS = insert(AuditEvent)
+_UPDATE_HEAD = update(AuditHead).where(AuditHead.id == 1)
+_INSERT_HEAD = insert(AuditHead)
+
+
 def _write_pending(session: Session) -> None:
     pending: list[AuditDraft] = session.info.pop(PENDING_KEY, [])
     if not pending:
         return
     key: bytes = session.info["audit_key"]
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    connection = session.connection()
+    head = connection.execute(_READ_HEAD).first()
     seq, prev_hash = (head.seq, head.row_hash) if head else (0, GENESIS_HASH)
     rows = []
     for draft in pending:
@@ -115,12 +122,12 @@ def _write_pending(session: Session) -> None:
         row_hash = _row_hash(key, prev_hash, seq, draft)
         rows.append({**draft.__dict__, "seq": seq, "prev_hash": prev_hash, "row_hash": row_hash})
         prev_hash = row_hash
-    session.execute(insert(AuditEvent), rows)
+    connection.execute(_INSERT_ROWS, rows)
     sealed = {"seq": seq, "row_hash": prev_hash, "head_mac": _head_mac(key, seq, prev_hash)}
     if head:
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(**sealed))
+        connection.execute(_UPDATE_HEAD, sealed)
     else:
-        session.execute(insert(AuditHead).values(id=1, **sealed))
+        connection.execute(_INSERT_HEAD, {"id": 1, **sealed})
 
 
 def install(factory: sessionmaker) -> None:

@@ -9,13 +9,14 @@ postings and then seals them with the entry header, which moves the balances.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, insert, select, text
+from sqlalchemy import Row, bindparam, case, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from models import Account, Hold, Instruction, JournalEntry, Posting
 from teller import audit, clock
 from teller.actor import Actor
-from teller.errors import LedgerError
+from teller.errors import LedgerError, status_name
+from teller.i18n import _
 from teller.money import format_minor
 
 
@@ -61,36 +62,48 @@ class TrialBalanceRow:
 def check_legs(legs: tuple[Leg, ...], currency_of: dict[str, str]) -> None:
     """Refuse legs that could not make a valid entry, with the reason."""
     if len(legs) < 2:
-        raise LedgerError("an entry needs two or more legs")
+        raise LedgerError(_("an entry needs two or more legs"))
     totals: dict[str, int] = defaultdict(int)
     for leg in legs:
         if leg.account_number not in currency_of:
-            raise LedgerError(f"account {leg.account_number} does not exist")
+            raise LedgerError(_("account {number} does not exist").format(number=leg.account_number))
         if (leg.debit > 0) == (leg.credit > 0) or leg.debit < 0 or leg.credit < 0:
-            raise LedgerError(f"leg on {leg.account_number} must be a positive debit or a positive credit")
+            raise LedgerError(_("leg on {number} must be a positive debit or a positive credit").format(
+                number=leg.account_number))
         totals[currency_of[leg.account_number]] += leg.debit - leg.credit
     for currency, difference in totals.items():
         if difference:
-            raise LedgerError(f"the entry does not balance in {currency} (off by {format_minor(difference, currency)})")
+            raise LedgerError(_("the entry does not balance in {currency} (off by {difference})").format(
+                currency=currency, difference=format_minor(difference, currency)))
 
 
-def lock_accounts(session: Session, numbers: set[str]) -> dict[str, Account]:
-    """Load and lock the accounts in id order; a fixed order keeps concurrent postings deadlock-free."""
-    rows = session.scalars(
-        select(Account)
-        .where(Account.number.in_(numbers))
-        .order_by(Account.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    return {account.number: account for account in rows}
+# The posting path's statements are built once: building them per call costs more than running them.
+_LOCK_ACCOUNTS = (
+    select(Account.id, Account.number, Account.currency, Account.status, Account.normal_side, Account.no_negative,
+           Account.balance, Account.held)
+    .where(Account.number.in_(bindparam("numbers", expanding=True)))
+    .order_by(Account.id)
+    .with_for_update()
+)
+_NEXT_ENTRY_ID = {
+    "postgresql": text("SELECT nextval('journal_entry_id_seq')"),
+    # SQLite: the write lock taken by BEGIN IMMEDIATE makes max + 1 safe.
+    "sqlite": select(func.coalesce(func.max(JournalEntry.id), 0) + 1),
+}
+_INSERT_POSTINGS = insert(Posting)
+_INSERT_ENTRY = insert(JournalEntry)
+
+
+def lock_accounts(session: Session, numbers: set[str]) -> dict[str, Row]:
+    """Read and lock the accounts in id order (a fixed order keeps concurrent postings deadlock-free).
+    Rows, not ORM objects: the balances they show are current, and nothing may change them here."""
+    rows = session.connection().execute(_LOCK_ACCOUNTS, {"numbers": sorted(numbers)})
+    return {row.number: row for row in rows}
 
 
 def _next_entry_id(session: Session) -> int:
-    if session.get_bind().dialect.name == "postgresql":
-        return session.execute(text("SELECT nextval('journal_entry_id_seq')")).scalar_one()
-    # SQLite: the write lock taken by BEGIN IMMEDIATE makes max + 1 safe.
-    return session.execute(select(func.coalesce(func.max(JournalEntry.id), 0) + 1)).scalar_one()
+    connection = session.connection()
+    return connection.execute(_NEXT_ENTRY_ID[connection.dialect.name]).scalar_one()
 
 
 def post_entry(
@@ -109,10 +122,12 @@ def post_entry(
     for leg in legs:
         account = accounts[leg.account_number]
         if account.status != "open":
-            raise LedgerError(f"account {account.number} is {account.status}: nothing can be posted to it")
+            raise LedgerError(_("account {number} is {status}: nothing can be posted to it").format(
+                number=account.number, status=status_name(account.status)))
     entry_id = _next_entry_id(session)
-    session.execute(
-        insert(Posting),
+    connection = session.connection()
+    connection.execute(
+        _INSERT_POSTINGS,
         [
             {
                 "entry_id": entry_id,
@@ -124,16 +139,17 @@ def post_entry(
             for leg in legs
         ],
     )
-    session.execute(
-        insert(JournalEntry).values(
-            id=entry_id,
-            instruction_id=instruction.id,
-            branch_id=instruction.branch_id,
-            business_date=instruction.business_date,
-            posted_at=clock.now(),
-            narrative=instruction.narrative,
-            reverses_entry_id=reverses_entry_id,
-        )
+    connection.execute(
+        _INSERT_ENTRY,
+        {
+            "id": entry_id,
+            "instruction_id": instruction.id,
+            "branch_id": instruction.branch_id,
+            "business_date": instruction.business_date,
+            "posted_at": clock.now(),
+            "narrative": instruction.narrative,
+            "reverses_entry_id": reverses_entry_id,
+        },
     )
     audit.record(
         session,
@@ -293,5 +309,5 @@ def account_balance(session: Session, number: str) -> tuple[int, int]:
     """(ledger balance, available balance) of one account."""
     row = session.execute(select(Account.balance, Account.held).where(Account.number == number)).first()
     if row is None:
-        raise LedgerError(f"account {number} does not exist")
+        raise LedgerError(_("account {number} does not exist").format(number=number))
     return row.balance, row.balance - row.held

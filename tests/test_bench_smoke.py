@@ -1,0 +1,24 @@
+"""The posting benchmark still runs end to end at a tiny scale, reports every figure, and its ledgers verify."""
+
+import re
+import subprocess
+import sys
+
+from tests.workers import REPO_ROOT
+
+LOOPS = ("raw sqlite3 floor", "teller post_entry", "teller approve")
+
+
+def test_posting_benchmark_reports_every_loop_and_its_ratio(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "bench/posting.py", "--postings", "3", "--runs", "2", "--warmup", "1", "--dir", str(tmp_path)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr
+    rows = {loop: re.search(rf"^{loop}\s+(\d+)\s+([\d.]+)\s+([\d.]+)$", done.stdout, re.MULTILINE) for loop in LOOPS}
+    assert all(rows.values()), done.stdout
+    assert all(int(row[1]) > 0 for row in rows.values())
+    ratios = re.findall(r"^ratio (teller \w+) / floor: ([\d.]+)", done.stdout, re.MULTILINE)
+    assert [loop for loop, _ in ratios] == ["teller post_entry", "teller approve"]
+    assert all(float(ratio) > 0 for _, ratio in ratios)
