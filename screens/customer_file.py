@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
 from teller import customers
 from teller.actor import Actor
@@ -13,6 +13,7 @@ from teller.ui.commands import CUSTOMER_MAKERS, UserCommand
 from teller.customers import CustomerFile, TransactionPage
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
+from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
 from screens.lookup import SEGMENT_NAMES
 from screens.second_key import SecondKeyScreen
@@ -43,6 +44,7 @@ FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_da
 
 class CustomerFileScreen(TellerScreen):
     HELP_TITLE = N_("Customer file")
+    AUTO_FOCUS = "#file-tabs Tabs"  # not the hidden note box: keys typed on the file must not become a note
     PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY)
     BINDINGS = [command.binding() for command in (BACK, EDIT, NOTE, OLDER, SECOND_KEY)]
     DEFAULT_CSS = """
@@ -51,6 +53,7 @@ class CustomerFileScreen(TellerScreen):
     #identity { padding: 0 1; height: auto; }
     #note-input { display: none; margin: 0 1; }
     #note-input.open { display: block; }
+    #file-tabs { height: 1fr; }  /* the rest of the screen: no screen-level scrolling under the session bar */
     """
 
     class Loaded(Message):
@@ -84,13 +87,13 @@ class CustomerFileScreen(TellerScreen):
             with TabPane(_("Identity"), id="tab-identity"):
                 yield VerticalScroll(Static("", id="identity", markup=False))
             with TabPane(_("Accounts"), id="tab-accounts"):
-                yield DataTable(id="accounts", cursor_type="row", zebra_stripes=True)
+                yield Table(id="accounts", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Transactions"), id="tab-transactions"):
-                yield DataTable(id="transactions", cursor_type="row", zebra_stripes=True)
+                yield Table(id="transactions", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Pending"), id="tab-pending"):
-                yield DataTable(id="pending", cursor_type="row", zebra_stripes=True)
+                yield Table(id="pending", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Notes"), id="tab-notes"):
-                yield DataTable(id="notes", cursor_type="row", zebra_stripes=True)
+                yield Table(id="notes", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#accounts", DataTable).add_columns(_("Account"), _("Ledger balance"), _("Available"),
@@ -171,10 +174,15 @@ class CustomerFileScreen(TellerScreen):
     def action_back(self) -> None:
         note = self.query_one("#note-input", Input)
         if note.has_class("open"):
-            note.value = ""
-            note.remove_class("open")
+            self._close_note()
             return
         self.app.pop_screen()
+
+    def _close_note(self) -> None:
+        note = self.query_one("#note-input", Input)
+        note.value = ""
+        note.remove_class("open")
+        self.query_one("#file-tabs Tabs", Tabs).focus()  # the hidden box must not keep the keys
 
     def action_edit(self) -> None:
         from screens.customer_form import CustomerFormScreen
@@ -201,9 +209,7 @@ class CustomerFileScreen(TellerScreen):
             self.post_message(self.Failed(str(error)))
 
     def _note_saved(self) -> None:
-        note = self.query_one("#note-input", Input)
-        note.value = ""
-        note.remove_class("open")
+        self._close_note()
         self.query_one("#file-tabs", TabbedContent).active = "tab-notes"
         self.load()
 

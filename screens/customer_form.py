@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from teller import customers
 from teller.customers import AddressDraft, CustomerDraft, PhoneDraft, UpdateOutcome
-from teller.errors import InputError, TellerError
+from teller.errors import InputError, TellerError, labelled_message
 from teller.i18n import N_, _
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
@@ -18,13 +18,7 @@ from screens.customer_file import ID_TYPE_NAMES
 from screens.lookup import SEGMENT_NAMES
 
 KIND_NAMES = {"individual": N_("Individual"), "company": N_("Company")}
-# How the form names a field an InputError is about, and which input shows the problem.
-FIELD_LABELS = {
-    "kind": N_("Kind"), "name": N_("Name"), "id type": N_("ID type"), "id number": N_("ID number"),
-    "registered mobile": N_("Registered mobile"), "mobile": N_("Mobile"), "segment": N_("Segment"),
-    "phone": N_("Other phone"), "address": N_("Address"), "birth date": N_("Birth date"), "gender": N_("Gender"),
-    "customer": N_("Customer"), "relationship owner": N_("Relationship owner"),
-}
+# Which input shows the problem an InputError names (teller.errors.FIELD_LABELS names the field).
 FIELD_WIDGETS = {
     "kind": "kind", "name": "name", "id type": "id-type", "id number": "id-number", "mobile": "mobile",
     "registered mobile": "mobile", "segment": "segment", "phone": "other-phone", "address": "address",
@@ -45,7 +39,7 @@ class CustomerFormScreen(TellerScreen):
     #form Label { margin-top: 1; }
     #form Horizontal { height: auto; }
     #form Horizontal > Select { width: 1fr; }
-    #form-message { color: $error; height: auto; margin-top: 1; }
+    #form-message { color: $error; height: auto; padding: 0 1; }
     """
 
     class Saved(Message):
@@ -93,7 +87,8 @@ class CustomerFormScreen(TellerScreen):
             yield Input(id="other-phone", max_length=24)
             yield Label(_("Home address (optional)"))
             yield Input(id="address", max_length=200)
-            yield Static("", id="form-message", markup=False)
+        # Under the scrolling form, not in it: a refusal stays in sight wherever the form is scrolled to.
+        yield Static("", id="form-message", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -172,11 +167,7 @@ class CustomerFormScreen(TellerScreen):
             self.post_message(self.Refused(None, str(error)))
 
     def on_customer_form_screen_refused(self, message: Refused) -> None:
-        if message.field:
-            label = _(FIELD_LABELS.get(message.field, message.field))
-            text = _("{label}: {value}").format(label=label, value=message.reason)
-        else:
-            text = message.reason
+        text = labelled_message(message.field, message.reason) if message.field else message.reason
         self.query_one("#form-message", Static).update(text)
         if message.field in FIELD_WIDGETS:
             self.query_one(f"#{FIELD_WIDGETS[message.field]}").focus()

@@ -4,9 +4,10 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from teller.i18n import N_, _
+from teller.ui.widgets.table import Table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -26,11 +27,13 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(_("Keys: {screen}").format(screen=self.screen_title), id="help-title")
-            table = DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            table = Table(id="help-keys", cursor_type="row", zebra_stripes=True)
             table.add_columns(_("Key"), _("Does"))
             for key, active in self.bindings.items():
                 if active.binding.action in ("dismiss",):
                     continue
+                if not active.binding.show and not active.binding.tooltip:
+                    continue  # a widget's own editing and scrolling keys (an Input has some 35), not the screen's
                 description = active.binding.tooltip or active.binding.description
                 table.add_row(self.app.get_key_display(active.binding), description)
             yield table

@@ -13,6 +13,7 @@ from teller import audit, clock
 from teller.actor import Actor
 from teller.db import Database
 from teller.errors import InputError, LedgerError
+from teller.i18n import _
 
 DEPOSIT_GL = "2011"
 DRAWER_GL = "1002"
@@ -77,11 +78,11 @@ def create_branch(
     """A branch with one account for every branch-scope GL code of the chart."""
     code = code.strip().upper()
     if not code.isalnum() or not 2 <= len(code) <= 16:
-        raise InputError("branch code", "use 2 to 16 letters or digits")
+        raise InputError("branch code", _("use 2 to 16 letters or digits"))
 
     def work(session: Session) -> int:
         if session.execute(select(Branch.id).where(Branch.code == code)).scalar() is not None:
-            raise InputError("branch code", f"branch {code} already exists")
+            raise InputError("branch code", _("branch {code} already exists").format(code=code))
         branch = Branch(code=code, name=name, is_head_office=head_office, business_date=business_date, day_open=True)
         session.add(branch)
         session.flush()
@@ -127,12 +128,12 @@ def open_deposit_account(
 ) -> AccountView:
     """A customer demand deposit account, never below zero; linked to the customer when one is given."""
     if not name.strip():
-        raise InputError("account name", "give the account holder's name")
+        raise InputError("account name", _("give the account holder's name"))
 
     def work(session: Session) -> AccountView:
         branch = session.get(Branch, branch_id, with_for_update=True)  # one opening at a time per branch
         if branch is None:
-            raise LedgerError(f"branch {branch_id} does not exist")
+            raise LedgerError(_("branch {id} does not exist").format(id=branch_id))
         number = _next_deposit_number(session, branch)
         account = _new_account(
             session, number=number, name=name.strip(), gl_code=DEPOSIT_GL, branch_id=branch.id, currency=currency,
@@ -149,7 +150,7 @@ def get_account(db: Database, number: str) -> AccountView:
     def work(session: Session) -> AccountView:
         account = session.execute(select(Account).where(Account.number == number)).scalar_one_or_none()
         if account is None:
-            raise LedgerError(f"account {number} does not exist")
+            raise LedgerError(_("account {number} does not exist").format(number=number))
         return _view(account)
 
     return db.run(work, readonly=True)
@@ -158,18 +159,19 @@ def get_account(db: Database, number: str) -> AccountView:
 def set_status(db: Database, actor: Actor, number: str, status: str, reason: str) -> AccountView:
     """Freeze, unfreeze or close an account (closing needs a zero balance and no holds)."""
     if status not in ("open", "frozen", "closed"):
-        raise InputError("status", "use open, frozen or closed")
+        raise InputError("status", _("use open, frozen or closed"))
 
     def work(session: Session) -> AccountView:
         account = session.execute(
             select(Account).where(Account.number == number).with_for_update()
         ).scalar_one_or_none()
         if account is None:
-            raise LedgerError(f"account {number} does not exist")
+            raise LedgerError(_("account {number} does not exist").format(number=number))
         if account.status == "closed":
-            raise LedgerError(f"account {number} is closed for good")
+            raise LedgerError(_("account {number} is closed for good").format(number=number))
         if status == "closed" and (account.balance or account.held):
-            raise LedgerError(f"account {number} still has a balance or holds: it cannot be closed")
+            raise LedgerError(_("account {number} still has a balance or holds: it cannot be closed").format(
+                number=number))
         before = account.status
         account.status = status
         audit.record(session, actor, "account.status", object_type="account", object_id=number,

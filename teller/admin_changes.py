@@ -12,7 +12,8 @@ from models import AdminChange, ApprovalLimit, Branch, StaffRole, StaffUser
 from teller import audit, clock, passwords, staff
 from teller.actor import Actor
 from teller.db import Database
-from teller.errors import ApprovalError, InputError
+from teller.errors import ApprovalError, InputError, status_name
+from teller.i18n import _
 
 KINDS = ("staff.add", "staff.roles", "staff.unlock", "policy.limit")
 
@@ -37,7 +38,8 @@ def _view(change: AdminChange) -> AdminChangeView:
 
 def _require_admin(actor: Actor) -> None:
     if "admin" not in actor.roles or actor.staff_id is None:
-        raise ApprovalError(f"{actor.username} is not an admin: only admins change staff, roles and policy")
+        raise ApprovalError(_("{username} is not an admin: only admins change staff, roles and policy").format(
+            username=actor.username))
 
 
 def propose_staff(db: Database, admin: Actor, *, username: str, display_name: str, branch_code: str,
@@ -48,7 +50,7 @@ def propose_staff(db: Database, admin: Actor, *, username: str, display_name: st
     payload = {"username": username, "display_name": display_name.strip(), "branch": branch_code.strip().upper(),
                "roles": list(staff.check_roles(roles)), "password_hash": passwords.hash_password(password)}
     if not payload["display_name"]:
-        raise InputError("display name", "give the person's name")
+        raise InputError("display name", _("give the person's name"))
     return _propose(db, admin, "staff.add", payload)
 
 
@@ -64,7 +66,7 @@ def propose_unlock(db: Database, admin: Actor, username: str) -> AdminChangeView
 def propose_limit(db: Database, admin: Actor, *, kind: str, role: str, level: int, currency: str,
                   single_limit: int, joint_limit: int) -> AdminChangeView:
     if single_limit < 0 or joint_limit < single_limit or level < 1:
-        raise InputError("limits", "levels start at 1, and 0 <= single limit <= joint limit")
+        raise InputError("limits", _("levels start at 1, and 0 <= single limit <= joint limit"))
     staff.check_roles((role,))
     return _propose(db, admin, "policy.limit", {"kind": kind, "role": role, "level": level, "currency": currency,
                                                 "single_limit": single_limit, "joint_limit": joint_limit})
@@ -90,12 +92,12 @@ def _propose(db: Database, admin: Actor, kind: str, payload: dict) -> AdminChang
 def _validate(session: Session, kind: str, payload: dict) -> None:
     if kind == "staff.add":
         if session.execute(select(StaffUser.id).where(StaffUser.username == payload["username"])).scalar():
-            raise InputError("username", f"{payload['username']} is already taken")
+            raise InputError("username", _("{username} is already taken").format(username=payload["username"]))
         if not session.execute(select(Branch.id).where(Branch.code == payload["branch"])).scalar():
-            raise InputError("branch", f"branch {payload['branch']} does not exist")
+            raise InputError("branch", _("branch {code} does not exist").format(code=payload["branch"]))
     elif kind in ("staff.roles", "staff.unlock"):
         if not session.execute(select(StaffUser.id).where(StaffUser.username == payload["username"])).scalar():
-            raise InputError("username", f"no staff user {payload['username']!r}")
+            raise InputError("username", _("no staff user {username!r}").format(username=payload["username"]))
 
 
 def _apply(session: Session, admin: Actor, change: AdminChange) -> dict:
@@ -141,11 +143,12 @@ def decide(db: Database, change_id: int, admin: Actor, *, approve: bool, reason:
             select(AdminChange).where(AdminChange.id == change_id).with_for_update()
         ).scalar_one_or_none()
         if change is None:
-            raise InputError("change", f"admin change {change_id} does not exist")
+            raise InputError("change", _("admin change {id} does not exist").format(id=change_id))
         if change.status != "PENDING":
-            raise ApprovalError(f"admin change {change_id} is already {change.status}")
+            raise ApprovalError(_("admin change {id} is already {status}").format(
+                id=change_id, status=status_name(change.status)))
         if change.proposed_by == admin.staff_id:
-            raise ApprovalError("a different admin must decide a change: you proposed this one")
+            raise ApprovalError(_("a different admin must decide a change: you proposed this one"))
         before = _apply(session, admin, change) if approve else None
         change.status = "APPLIED" if approve else "REJECTED"
         change.decided_by, change.decided_at = admin.staff_id, clock.now()

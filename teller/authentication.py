@@ -17,8 +17,9 @@ from teller import audit, clock, passwords, staff, totp
 from teller.actor import Actor, system_actor
 from teller.db import Database
 from teller.errors import AuthenticationError, InputError
+from teller.i18n import N_, _
 
-GENERIC_REFUSAL = "wrong user name, password or code"
+GENERIC_REFUSAL = N_("wrong user name, password or code")
 
 
 def lockout_attempts() -> int:
@@ -41,14 +42,15 @@ def _clean_credentials(username: str, password: str, code: str) -> tuple[str, st
     except InputError as error:
         raise InputError("username", error.message) from error
     if not password:
-        raise InputError("password", "type your password")
+        raise InputError("password", _("type your password"))
     if len(password) > passwords.MAX_LENGTH:
-        raise InputError("password", f"a password has at most {passwords.MAX_LENGTH} characters")
+        raise InputError("password", _("a password has at most {most} characters").format(most=passwords.MAX_LENGTH))
     return name, password, totp.normalise_code(code)
 
 
 def _fail(session: Session, user: StaffUser, actor: Actor, purpose: str, why: str,
           shown: str = GENERIC_REFUSAL) -> _Outcome:
+    """Count a failed attempt, locking the user after too many; `shown` is the refusal (marked, untranslated)."""
     user.failed_attempts += 1
     audit.record(session, actor, f"{purpose}.failed", object_type="staff", object_id=user.id, reason=why,
                  failed_attempts=user.failed_attempts)
@@ -57,9 +59,9 @@ def _fail(session: Session, user: StaffUser, actor: Actor, purpose: str, why: st
         user.failed_attempts = 0
         audit.record(session, actor, "staff.locked_out", object_type="staff", object_id=user.id,
                      until=user.locked_until.isoformat())
-        return _Outcome(None, f"too many failed attempts: {user.username} is locked until "
-                              f"{clock.as_utc(user.locked_until):%H:%M} UTC")
-    return _Outcome(None, shown)
+        return _Outcome(None, _("too many failed attempts: {username} is locked until {time} UTC").format(
+            username=user.username, time=clock.as_utc(user.locked_until).strftime("%H:%M")))
+    return _Outcome(None, _(shown))
 
 
 def authenticate(db: Database, username: str, password: str, code: str, terminal: str,
@@ -75,23 +77,25 @@ def authenticate(db: Database, username: str, password: str, code: str, terminal
         if user is None or not user.active:
             audit.record(session, anonymous, f"{purpose}.failed", object_type="staff", object_id=name,
                          reason="unknown or inactive user")
-            return _Outcome(None, GENERIC_REFUSAL)
+            return _Outcome(None, _(GENERIC_REFUSAL))
         actor = staff.actor_for(user, terminal)
         now = clock.now()
         if user.locked_until is not None and clock.as_utc(user.locked_until) > now:
             audit.record(session, actor, f"{purpose}.refused_locked", object_type="staff", object_id=user.id)
-            return _Outcome(None, f"{user.username} is locked until {clock.as_utc(user.locked_until):%H:%M} UTC")
+            return _Outcome(None, _("{username} is locked until {time} UTC").format(
+                username=user.username, time=clock.as_utc(user.locked_until).strftime("%H:%M")))
         if not passwords.verify_password(user.password_hash, password):
             return _fail(session, user, actor, purpose, "wrong password")
         if not user.totp_active or user.totp_secret_encrypted is None:
             audit.record(session, actor, f"{purpose}.failed", object_type="staff", object_id=user.id,
                          reason="no TOTP enrolled")
-            return _Outcome(None, f"{user.username} has no authenticator enrolled: ask an admin to enrol one")
+            return _Outcome(None, _("{username} has no authenticator enrolled: ask an admin to enrol one").format(
+                username=user.username))
         secret = totp.decrypt_secret(db.secret_key, user.username, user.totp_secret_encrypted)
         check = totp.check_code(secret, code, now, user.totp_last_step)
         if check.replayed:
             return _fail(session, user, actor, purpose, "code already used",
-                         "that code was already used: wait for the next code")
+                         N_("that code was already used: wait for the next code"))
         if not check.ok:
             return _fail(session, user, actor, purpose, "wrong code")
         user.totp_last_step = check.step

@@ -15,6 +15,7 @@ from teller.actor import Actor
 from teller.config import LedgerLocation
 from teller.db import Database
 from teller.errors import ConfigError
+from teller.i18n import _
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ def plain_engine(url: URL):
 
 def _unreachable(location: LedgerLocation, error: OperationalError) -> ConfigError:
     detail = str(error.orig).strip().splitlines()[0]
-    return ConfigError(f"cannot open the ledger ({location.describe()}): {detail}")
+    return ConfigError(_("cannot open the ledger ({ledger}): {detail}").format(
+        ledger=location.describe(), detail=detail))
 
 
 def read_identity(url: URL) -> LedgerIdentity | None:
@@ -92,16 +94,19 @@ def open_database(location: LedgerLocation) -> Database:
         raise _unreachable(location, error) from error
     finally:
         engine.dispose()
+    if not current:
+        raise ConfigError(_("the ledger schema is at nothing, not {head}: run `teller db upgrade`").format(head=head))
     if current != head:
-        raise ConfigError(f"the ledger schema is at {current or 'nothing'}, not {head}: run `teller db upgrade`")
+        raise ConfigError(_("the ledger schema is at {current}, not {head}: run `teller db upgrade`").format(
+            current=current, head=head))
     identity = read_identity(location.url)
     if identity is None:
-        raise ConfigError("the ledger has no identity row: run `teller db upgrade`")
+        raise ConfigError(_("the ledger has no identity row: run `teller db upgrade`"))
     key = keys.load_key(identity.ledger_uuid)
     if keys.fingerprint(key) != identity.key_fingerprint:
         raise ConfigError(
-            f"the key found does not belong to ledger {identity.ledger_uuid} "
-            f"(fingerprint {keys.fingerprint(key)}, ledger expects {identity.key_fingerprint})"
+            _("the key found does not belong to ledger {ledger} (fingerprint {found}, ledger expects {expected})")
+            .format(ledger=identity.ledger_uuid, found=keys.fingerprint(key), expected=identity.key_fingerprint)
         )
     database = Database(location.url, secret_key=key)
     return database

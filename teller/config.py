@@ -19,9 +19,11 @@ import platformdirs
 from sqlalchemy.engine import URL, make_url
 
 from teller.errors import ConfigError
+from teller.i18n import N_, _
 
 APP_NAME = "teller"
 KEYRING_SERVICE = "teller"
+DEFAULT_SOURCE = N_("default location")
 
 
 def config_dir() -> Path:
@@ -49,10 +51,12 @@ class LedgerLocation:
 
     def describe(self) -> str:
         """One line that says which ledger is in use, without any password."""
+        source = _(DEFAULT_SOURCE) if self.source == DEFAULT_SOURCE else self.source
         if self.is_sqlite:
-            return f"Ledger: embedded SQLite file {self.url.database} (from {self.source})"
+            return _("Ledger: embedded SQLite file {path} (from {source})").format(
+                path=self.url.database, source=source)
         shown = self.url.set(password=None).render_as_string(hide_password=True)
-        return f"Ledger: PostgreSQL {shown} (from {self.source})"
+        return _("Ledger: PostgreSQL {url} (from {source})").format(url=shown, source=source)
 
 
 def _read_config_file() -> dict:
@@ -62,22 +66,23 @@ def _read_config_file() -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8")) | {"_path": str(path)}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"config file {path} is not valid TOML: {error}") from error
+        raise ConfigError(_("config file {path} is not valid TOML: {error}").format(path=path, error=error)) from error
 
 
 def _normalise(raw: str) -> URL:
     try:
         url = make_url(raw)
     except Exception as error:  # SQLAlchemy raises ArgumentError with a long text
-        raise ConfigError(f"TELLER_DATABASE_URL is not a database URL: {raw!r}") from error
+        raise ConfigError(_("TELLER_DATABASE_URL is not a database URL: {url!r}").format(url=raw)) from error
     backend = url.get_backend_name()
     if backend == "postgresql":
         return url.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
-            raise ConfigError("an SQLite ledger must be a file: give a path, e.g. sqlite:///ledger.sqlite3")
+            raise ConfigError(_("an SQLite ledger must be a file: give a path, e.g. sqlite:///ledger.sqlite3"))
         return url
-    raise ConfigError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://...")
+    raise ConfigError(_("unsupported database {backend!r}: use sqlite:///PATH or postgresql://...").format(
+        backend=backend))
 
 
 def _keyring_password(url: URL) -> URL:
@@ -86,7 +91,8 @@ def _keyring_password(url: URL) -> URL:
     account = f"{url.username}@{url.host}/{url.database}"
     password = keyring.get_password(KEYRING_SERVICE, account)
     if password is None:
-        raise ConfigError(f"no password in the OS keyring for service {KEYRING_SERVICE!r}, user {account!r}")
+        raise ConfigError(_("no password in the OS keyring for service {service!r}, user {account!r}").format(
+            service=KEYRING_SERVICE, account=account))
     return url.set(password=password)
 
 
@@ -100,7 +106,7 @@ def resolve_ledger() -> LedgerLocation:
         use_keyring = bool(settings.get("keyring_password"))
     else:
         path = default_sqlite_path()
-        location = LedgerLocation(make_url(f"sqlite:///{path}"), "default location")
+        location = LedgerLocation(make_url(f"sqlite:///{path}"), DEFAULT_SOURCE)
         use_keyring = False
     if use_keyring and not location.is_sqlite and location.url.password is None:
         location = LedgerLocation(_keyring_password(location.url), location.source)

@@ -34,12 +34,14 @@ from teller import accounts, audit, authentication, clock, identifiers
 from teller.accounts import AccountView
 from teller.actor import Actor
 from teller.db import Database
-from teller.errors import ApprovalError, InputError
+from teller.errors import ApprovalError, InputError, status_name
+from teller.i18n import N_, _, format_day
 from teller.instructions import CHECKER_ROLES, MAKER_ROLES
 
 ID_TYPES_BY_KIND = {"individual": ("resident_id", "passport"), "company": ("uscc",)}
 OTHER_PHONE_KINDS = ("mobile", "home", "work")
 PROTECTED_FIELDS = ("id_type", "id_number", "birth_date", "gender", "registered_mobile")
+GENDER_NAMES = {"male": N_("male"), "female": N_("female")}
 MAX_SEARCH_LIMIT = 100
 MIN_SUBSTRING = 3  # trigram indexes need three characters
 NOTES_IN_FILE = 20
@@ -274,13 +276,13 @@ class _Clean:
 def _clean_name(name: str) -> str:
     cleaned = " ".join(unicodedata.normalize("NFKC", name).split())
     if not cleaned:
-        raise InputError("name", "give the customer's name as on their ID document")
+        raise InputError("name", _("give the customer's name as on their ID document"))
     if len(cleaned) > NAME_LENGTH:
-        raise InputError("name", f"keep the name to {NAME_LENGTH} characters")
+        raise InputError("name", _("keep the name to {most} characters").format(most=NAME_LENGTH))
     if not any(unicodedata.category(character).startswith("L") for character in cleaned):
-        raise InputError("name", "a name needs letters or Chinese characters")
+        raise InputError("name", _("a name needs letters or Chinese characters"))
     if any(unicodedata.category(character) == "Cc" for character in cleaned):
-        raise InputError("name", "remove control characters from the name")
+        raise InputError("name", _("remove control characters from the name"))
     return cleaned
 
 
@@ -289,25 +291,27 @@ def _clean_identity(draft: CustomerDraft, today: date) -> tuple[str, date | None
     if draft.kind == "company":
         number = identifiers.social_credit_code(draft.id_number)
         if draft.birth_date is not None:
-            raise InputError("birth date", "a company has no birth date: leave it empty")
+            raise InputError("birth date", _("a company has no birth date: leave it empty"))
         if draft.gender is not None:
-            raise InputError("gender", "a company has no gender: leave it empty")
+            raise InputError("gender", _("a company has no gender: leave it empty"))
         return number, None, None
     if draft.id_type == "resident_id":
         number = identifiers.resident_id(draft.id_number, today=today)
         born, gender = identifiers.birth_date_of(number), identifiers.gender_of(number)
         if draft.birth_date is not None and draft.birth_date != born:
-            raise InputError("birth date", f"the ID number gives {born.isoformat()}: correct the number or the date")
+            raise InputError("birth date", _("the ID number gives {born}: correct the number or the date").format(
+                born=format_day(born)))
         if draft.gender is not None and draft.gender != gender:
-            raise InputError("gender", f"the ID number gives {gender}: correct the number or the gender")
+            raise InputError("gender", _("the ID number gives {gender}: correct the number or the gender").format(
+                gender=_(GENDER_NAMES[gender])))
         return number, born, gender
     number = identifiers.passport_number(draft.id_number)
     if draft.birth_date is None:
-        raise InputError("birth date", "give the birth date as in the passport")
+        raise InputError("birth date", _("give the birth date as in the passport"))
     if draft.birth_date > today or draft.birth_date.year < identifiers.EARLIEST_BIRTH_YEAR:
-        raise InputError("birth date", f"{draft.birth_date.isoformat()} cannot be a birth date")
+        raise InputError("birth date", _("{born} cannot be a birth date").format(born=format_day(draft.birth_date)))
     if draft.gender not in GENDERS:
-        raise InputError("gender", "choose male or female as in the passport")
+        raise InputError("gender", _("choose male or female as in the passport"))
     return number, draft.birth_date, draft.gender
 
 
@@ -316,14 +320,17 @@ def _clean_phones(draft: CustomerDraft, registered: str) -> tuple[tuple[str, str
     phones = []
     for phone in draft.other_phones:
         if phone.kind not in OTHER_PHONE_KINDS:
-            raise InputError("phone", f"a phone is one of {', '.join(OTHER_PHONE_KINDS)}, not {phone.kind!r}")
+            raise InputError("phone", _("a phone is one of {kinds}, not {kind!r}").format(
+                kinds=", ".join(OTHER_PHONE_KINDS), kind=phone.kind))
         try:
             number = identifiers.mobile(phone.number, field="phone") if phone.kind == "mobile" else (
                 identifiers.landline(phone.number, field="phone"))
         except InputError as error:
-            raise InputError("phone", f"{phone.number.strip()}: {error.message}") from None
+            raise InputError("phone", _("{number}: {problem}").format(
+                number=phone.number.strip(), problem=error.message)) from None
         if number in seen:
-            raise InputError("phone", f"{number} is given twice (the registered mobile is listed on its own)")
+            raise InputError("phone", _("{number} is given twice (the registered mobile is listed on its own)").format(
+                number=number))
         seen.add(number)
         phones.append((phone.kind, number))
     return tuple(phones)
@@ -333,12 +340,14 @@ def _clean_addresses(draft: CustomerDraft) -> tuple[tuple[str, str], ...]:
     addresses = []
     for address in draft.addresses:
         if address.kind not in ADDRESS_KINDS:
-            raise InputError("address", f"an address is one of {', '.join(ADDRESS_KINDS)}, not {address.kind!r}")
+            raise InputError("address", _("an address is one of {kinds}, not {kind!r}").format(
+                kinds=", ".join(ADDRESS_KINDS), kind=address.kind))
         cleaned = " ".join(unicodedata.normalize("NFKC", address.text).split())
         if not cleaned:
-            raise InputError("address", f"the {address.kind} address is empty: fill it in or remove it")
+            raise InputError("address", _("the {kind} address is empty: fill it in or remove it").format(
+                kind=address.kind))
         if len(cleaned) > ADDRESS_LENGTH:
-            raise InputError("address", f"keep an address to {ADDRESS_LENGTH} characters")
+            raise InputError("address", _("keep an address to {most} characters").format(most=ADDRESS_LENGTH))
         addresses.append((address.kind, cleaned))
     return tuple(addresses)
 
@@ -346,14 +355,15 @@ def _clean_addresses(draft: CustomerDraft) -> tuple[tuple[str, str], ...]:
 def _clean(draft: CustomerDraft) -> _Clean:
     """Check every field of a draft (widgets only check format); InputError names the first bad field."""
     if draft.kind not in CUSTOMER_KINDS:
-        raise InputError("kind", "a customer is an individual or a company")
+        raise InputError("kind", _("a customer is an individual or a company"))
     name = _clean_name(draft.name)
     if draft.id_type not in ID_TYPES_BY_KIND[draft.kind]:
-        raise InputError("id type", "a company is identified by its unified social credit code"
-                         if draft.kind == "company" else "an individual is identified by a resident ID or a passport")
+        refusal = (_("a company is identified by its unified social credit code") if draft.kind == "company"
+                   else _("an individual is identified by a resident ID or a passport"))
+        raise InputError("id type", refusal)
     number, born, gender = _clean_identity(draft, date.today())
     if draft.segment not in SEGMENTS:
-        raise InputError("segment", f"choose one of {', '.join(SEGMENTS)}")
+        raise InputError("segment", _("choose one of {segments}").format(segments=", ".join(SEGMENTS)))
     registered = identifiers.mobile(draft.registered_mobile, field="registered mobile")
     return _Clean(
         kind=draft.kind, name=name, id_type=draft.id_type, id_number=number, birth_date=born, gender=gender,
@@ -362,16 +372,17 @@ def _clean(draft: CustomerDraft) -> _Clean:
     )
 
 
-def _require_role(actor: Actor, roles: tuple[str, ...], doing: str) -> None:
+def _require_role(actor: Actor, roles: tuple[str, ...], refusal: str) -> None:
+    """Refuse an actor without one of `roles`; `refusal` is a marked message naming the {username}."""
     if actor.staff_id is None or not set(actor.roles) & set(roles):
-        raise ApprovalError(f"{actor.username} has no role that may {doing}")
+        raise ApprovalError(_(refusal).format(username=actor.username))
 
 
 def _check_owner(session: Session, owner_id: int | None) -> None:
     if owner_id is None:
         return
     if not session.execute(select(StaffUser.id).where(StaffUser.id == owner_id, StaffUser.active)).scalar():
-        raise InputError("relationship owner", f"there is no active staff member {owner_id}")
+        raise InputError("relationship owner", _("there is no active staff member {id}").format(id=owner_id))
 
 
 def _refuse_duplicate_id(session: Session, id_number: str, customer_id: int | None = None) -> None:
@@ -379,15 +390,15 @@ def _refuse_duplicate_id(session: Session, id_number: str, customer_id: int | No
         select(Customer.id, Customer.name).where(Customer.id_number == id_number)
     ).first()
     if holder is not None and holder.id != customer_id:
-        raise InputError("id number", f"{identifiers.mask_id(id_number)} already belongs to customer "
-                                      f"{holder.id} {holder.name}: open that customer instead")
+        raise InputError("id number", _("{number} already belongs to customer {id} {name}: open that customer instead")
+                         .format(number=identifiers.mask_id(id_number), id=holder.id, name=holder.name))
 
 
 def _load(session: Session, customer_id: int, *, lock: bool = False) -> Customer:
     query = select(Customer).where(Customer.id == customer_id)
     customer = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if customer is None:
-        raise InputError("customer", f"customer {customer_id} does not exist")
+        raise InputError("customer", _("customer {id} does not exist").format(id=customer_id))
     return customer
 
 
@@ -408,7 +419,7 @@ def _phone(customer_id: int, kind: str, number: str, *, registered: bool = False
 def create_customer(db: Database, actor: Actor, draft: CustomerDraft) -> int:
     """Validate and record a new customer (no accounts); returns its id. A known ID number is refused
     with the existing customer's id and name."""
-    _require_role(actor, MAKER_ROLES, "create customers")
+    _require_role(actor, MAKER_ROLES, N_("{username} has no role that may create customers"))
     clean = _clean(draft)
 
     def work(session: Session) -> int:
@@ -500,7 +511,8 @@ def _apply_ordinary(session: Session, customer: Customer, clean: _Clean, registe
     wanted_phones = [list(phone) for phone in clean.other_phones]
     if current_phones != wanted_phones:
         if any(number == registered_now for _kind, number in clean.other_phones):
-            raise InputError("phone", f"{registered_now} is the registered mobile: list it only once")
+            raise InputError("phone", _("{number} is the registered mobile: list it only once").format(
+                number=registered_now))
         for phone in phones:
             session.delete(phone)
         session.flush()
@@ -521,21 +533,23 @@ def _apply_ordinary(session: Session, customer: Customer, clean: _Clean, registe
 def update_customer(db: Database, actor: Actor, customer_id: int, draft: CustomerDraft) -> UpdateOutcome:
     """Save an edited customer. Ordinary fields apply at once; a different ID document, birth date, gender
     or registered mobile becomes a PENDING customer change that needs a second key."""
-    _require_role(actor, MAKER_ROLES, "edit customers")
+    _require_role(actor, MAKER_ROLES, N_("{username} has no role that may edit customers"))
     clean = _clean(draft)
 
     def work(session: Session) -> UpdateOutcome:
         customer = _load(session, customer_id, lock=True)
         if clean.kind != customer.kind:
-            raise InputError("kind", f"a customer stays {customer.kind}: record the other kind as a new customer")
+            raise InputError("kind", _("a customer stays {kind}: record the other kind as a new customer").format(
+                kind=customer.kind))
         before = _protected_now(session, customer)
         wanted = clean.protected()
         protected_before = {field: before[field] for field in PROTECTED_FIELDS if before[field] != wanted[field]}
         protected_after = {field: wanted[field] for field in protected_before}
         if protected_after:
             if (waiting := _pending_change(session, customer.id)) is not None:
-                raise InputError("customer", f"change {waiting.id} of this customer's identity is waiting for a "
-                                             "second key: have it approved or rejected first")
+                raise InputError("customer", _(
+                    "change {id} of this customer's identity is waiting for a second key: "
+                    "have it approved or rejected first").format(id=waiting.id))
             if "id_number" in protected_after:
                 _refuse_duplicate_id(session, clean.id_number, customer.id)
         changes = _apply_ordinary(session, customer, clean, before["registered_mobile"])
@@ -584,16 +598,17 @@ def edit_draft(db: Database, customer_id: int) -> CustomerDraft:
 
 
 def _decidable(session: Session, change_id: int, checker: Actor) -> CustomerChange:
-    _require_role(checker, CHECKER_ROLES, "give the second key on customer changes")
+    _require_role(checker, CHECKER_ROLES, N_("{username} has no role that may give the second key on customer changes"))
     change = session.execute(
         select(CustomerChange).where(CustomerChange.id == change_id).with_for_update()
     ).scalar_one_or_none()
     if change is None:
-        raise InputError("change", f"customer change {change_id} does not exist")
+        raise InputError("change", _("customer change {id} does not exist").format(id=change_id))
     if change.status != "PENDING":
-        raise ApprovalError(f"customer change {change_id} is already {change.status}")
+        raise ApprovalError(_("customer change {id} is already {status}").format(
+            id=change_id, status=status_name(change.status)))
     if change.maker_id == checker.staff_id:
-        raise ApprovalError("the maker cannot give the second key on their own change")
+        raise ApprovalError(_("the maker cannot give the second key on their own change"))
     return change
 
 
@@ -607,8 +622,9 @@ def approve_customer_change(db: Database, change_id: int, checker: Actor) -> Cus
         before, after = json.loads(change.before), json.loads(change.after)
         now_values = _protected_now(session, customer)
         if any(now_values[field] != value for field, value in before.items()):
-            raise ApprovalError(f"customer {customer.id} changed after change {change_id} was made: reject it "
-                                "and have the maker enter it again")
+            raise ApprovalError(_(
+                "customer {id} changed after change {change} was made: reject it and have the maker enter it again"
+            ).format(id=customer.id, change=change_id))
         if "id_number" in after:
             _refuse_duplicate_id(session, after["id_number"], customer.id)
         for field in ("id_type", "id_number", "gender"):
@@ -646,7 +662,7 @@ def reject_customer_change(db: Database, change_id: int, checker: Actor, reason:
     """A checker refuses a pending change; the customer stays as it was."""
     reason = reason.strip()
     if not reason:
-        raise InputError("reason", "say why the change is rejected")
+        raise InputError("reason", _("say why the change is rejected"))
 
     def work(session: Session) -> CustomerChangeView:
         change = _decidable(session, change_id, checker)
@@ -683,12 +699,12 @@ def _note_views(session: Session, customer_id: int, before: int | None, limit: i
 
 def add_note(db: Database, actor: Actor, customer_id: int, text: str) -> NoteView:
     """Add to the customer's notes and visit log."""
-    _require_role(actor, MAKER_ROLES, "write customer notes")
+    _require_role(actor, MAKER_ROLES, N_("{username} has no role that may write customer notes"))
     cleaned = text.strip()
     if not cleaned:
-        raise InputError("note", "write something to note")
+        raise InputError("note", _("write something to note"))
     if len(cleaned) > MAX_NOTE:
-        raise InputError("note", f"keep a note to {MAX_NOTE} characters")
+        raise InputError("note", _("keep a note to {most} characters").format(most=MAX_NOTE))
 
     def work(session: Session) -> NoteView:
         _load(session, customer_id)
@@ -710,9 +726,9 @@ def list_notes(db: Database, customer_id: int, *, before: int | None = None, lim
 
 def open_account_for(db: Database, actor: Actor, customer_id: int, currency: str = "CNY") -> AccountView:
     """Open a demand deposit account in the customer's name at the actor's branch, linked to the customer."""
-    _require_role(actor, MAKER_ROLES, "open accounts")
+    _require_role(actor, MAKER_ROLES, N_("{username} has no role that may open accounts"))
     if actor.branch_id is None:
-        raise ApprovalError(f"{actor.username} belongs to no branch")
+        raise ApprovalError(_("{username} belongs to no branch").format(username=actor.username))
     name = db.run(lambda session: _load(session, customer_id).name, readonly=True)
     return accounts.open_deposit_account(db, actor, actor.branch_id, name, currency, customer_id=customer_id)
 
@@ -798,7 +814,7 @@ def recent_transactions(
     its own LIMIT and the streams are merged, so a page never reads more than (accounts x limit) rows; a
     page never splits an entry, so it may run a line or two over `limit`."""
     if limit < 1:
-        raise InputError("limit", "ask for at least one line")
+        raise InputError("limit", _("ask for at least one line"))
 
     def work(session: Session) -> TransactionPage:
         account_ids = session.scalars(select(Account.id).where(Account.customer_id == customer_id)).all()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from teller import audit, guard, keys
 from teller.errors import ConfigError, LedgerError
+from teller.i18n import _
 
 T = TypeVar("T")
 
@@ -99,7 +100,8 @@ class Database:
                 if message := trigger_message(error):
                     raise LedgerError(message) from error
                 if error.connection_invalidated or isinstance(error.orig, ConnectionError):
-                    raise ConfigError(f"cannot reach the ledger database: {error.orig}") from error
+                    raise ConfigError(_("cannot reach the ledger database: {error}").format(
+                        error=error.orig)) from error
                 raise
             finally:
                 session.close()

@@ -22,6 +22,7 @@ from teller.actor import Actor, system_actor
 from teller.customers import AddressDraft, CustomerDraft
 from teller.db import Database
 from teller.errors import ConfigError
+from teller.i18n import _
 from teller.instructions import InstructionRequest
 from teller.ledger import Leg
 
@@ -126,7 +127,7 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
             made[username] = staff.actor_for(user, "demo")
         return made
 
-    progress("Creating staff of every role…")
+    progress(_("Creating staff of every role…"))
     people = database.run(make_staff)
     for username, _name, _roles in STAFF:
         secret, _uri = staff.begin_totp_enrolment(database, operator, username)
@@ -140,7 +141,7 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
     _approve(database, checkers, instructions.submit(database, maker, InstructionRequest(
         kind="transfer", legs=(Leg(vault, debit=3_000_000_00), Leg(capital, credit=3_000_000_00)),
         narrative="Opening vault cash 金库开库", idempotency_key="demo-opening-vault")))
-    progress(f"Creating {customer_count} customers with deposit accounts…")
+    progress(_("Creating {count} customers with deposit accounts…").format(count=customer_count))
     used_ids: set[str] = set()
     used_mobiles: set[str] = set()
     batch: list[Leg] = []
@@ -162,7 +163,7 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
         batch.append(Leg(account.number, credit=balance * 100))
         batch_total += balance * 100
         if (index + 1) % 500 == 0:
-            progress(f"  {index + 1} customers")
+            progress("  " + _("{count} customers").format(count=index + 1))
     if batch:
         _post_batch(database, maker, checkers, clearing, batch, batches + 1)
     return DemoLedger(database, location.describe() + " [DEMO]")
@@ -184,7 +185,7 @@ def current_codes(database: Database) -> dict[str, str]:
     def work(session) -> dict[str, str]:
         meta = session.get(LedgerMeta, 1)
         if meta is None or not meta.is_demo:
-            raise ConfigError("this is not a demo ledger: authenticator codes are never shown")
+            raise ConfigError(_("this is not a demo ledger: authenticator codes are never shown"))
         users = session.scalars(select(StaffUser).where(StaffUser.totp_active).order_by(StaffUser.username))
         now = clock.now()
         return {user.username: totp.code_at(totp.decrypt_secret(database.secret_key, user.username,
@@ -198,7 +199,7 @@ def open_existing() -> DemoLedger:
     """The demo ledger built earlier, for `teller demo totp`."""
     directory = demo_directory()
     if not (directory / "ledger.sqlite3").exists():
-        raise ConfigError("there is no demo ledger yet: run `teller demo` first")
+        raise ConfigError(_("there is no demo ledger yet: run `teller demo` first"))
     os.environ[keys.KEY_FILE_ENV] = str(directory / "ledger.key")
     location = config.LedgerLocation(make_url(f"sqlite:///{directory / 'ledger.sqlite3'}"), "teller demo")
     return DemoLedger(bootstrap.open_database(location), location.describe() + " [DEMO]")

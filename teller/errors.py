@@ -1,17 +1,84 @@
 """Errors a user or operator sees: each carries one clear line and, for input, the field it is about."""
 
+from teller.i18n import N_, _
+
+# Every field an InputError names. The key is what code relies on (screens map it to a widget); the
+# label is how messages name the field, translated when shown.
+FIELD_LABELS = {
+    "account name": N_("account name"),
+    "actor": N_("actor"),
+    "address": N_("address"),
+    "amount": N_("amount"),
+    "birth date": N_("birth date"),
+    "branch": N_("branch"),
+    "branch code": N_("branch code"),
+    "change": N_("change"),
+    "code": N_("code"),
+    "customer": N_("customer"),
+    "display name": N_("display name"),
+    "gender": N_("gender"),
+    "id number": N_("id number"),
+    "id type": N_("id type"),
+    "idempotency key": N_("idempotency key"),
+    "kind": N_("kind"),
+    "limit": N_("limit"),
+    "limits": N_("limits"),
+    "mobile": N_("mobile"),
+    "name": N_("name"),
+    "narrative": N_("narrative"),
+    "note": N_("note"),
+    "password": N_("password"),
+    "phone": N_("phone"),
+    "reason": N_("reason"),
+    "registered mobile": N_("registered mobile"),
+    "relationship owner": N_("relationship owner"),
+    "roles": N_("roles"),
+    "segment": N_("segment"),
+    "status": N_("status"),
+    "username": N_("username"),
+}
+
+# How messages name a status that refuses an action: an account's (lower case), or an instruction's or a
+# change's once decided (upper case).
+STATUS_NAMES = {
+    "frozen": N_("frozen"),
+    "closed": N_("closed"),
+    "APPROVED": N_("APPROVED"),
+    "REJECTED": N_("REJECTED"),
+    "CANCELLED": N_("CANCELLED"),
+    "EXPIRED": N_("EXPIRED"),
+    "APPLIED": N_("APPLIED"),
+}
+
+
+def field_label(field: str) -> str:
+    """The field's label in the current language (a key missing from the table is shown as it is)."""
+    return _(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
+def status_name(status: str) -> str:
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+def labelled_message(field: str, message: str) -> str:
+    """`message` after the label of the field it is about, in the current language."""
+    return _("{label}: {value}").format(label=field_label(field), value=message)
+
 
 class TellerError(Exception):
     """Base of every error Teller reports as a message rather than a traceback."""
 
 
 class InputError(TellerError):
-    """Bad input: names the field and says how to fix it."""
+    """Bad input: names the field (an English key) and says how to fix it (`message`, translated)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(field, message)
         self.field = field
         self.message = message
+
+    def __str__(self) -> str:
+        return labelled_message(self.field, self.message)
 
 
 class ConfigError(TellerError):

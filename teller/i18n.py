@@ -17,9 +17,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
-
-from teller.money import minor_digits
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 DOMAIN = "teller"
 LANGUAGES = ("en", "zh_CN")
@@ -78,10 +76,10 @@ def _locale() -> Locale:
 
 def format_amount(minor: int, currency: str = "CNY", *, symbol: bool = False) -> str:
     """An amount for display: grouping and decimals of the currency, in the current locale."""
-    value = Decimal(minor).scaleb(-minor_digits(currency))
+    digits = get_currency_precision(currency)
+    value = Decimal(minor).scaleb(-digits)
     if symbol:
         return format_currency(value, currency, locale=_locale())
-    digits = minor_digits(currency)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=_locale())
 

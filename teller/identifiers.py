@@ -15,6 +15,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from teller.errors import InputError
+from teller.i18n import _, format_day
 
 RESIDENT_ID_LENGTH = 18
 EARLIEST_BIRTH_YEAR = 1900
@@ -34,29 +35,29 @@ def resident_id(text: str, *, today: date | None = None, field: str = "id number
     """A valid 18-character resident ID number, upper-case X, or InputError saying what is wrong."""
     number = compact(text).upper()
     if not number:
-        raise InputError(field, "type the 18-character resident ID number")
+        raise InputError(field, _("type the 18-character resident ID number"))
     if len(number) != RESIDENT_ID_LENGTH:
-        raise InputError(
-            field, f"a resident ID number has 18 characters, not {len(number)}: check for a missing or extra digit"
-        )
+        raise InputError(field, _(
+            "a resident ID number has 18 characters, not {count}: check for a missing or extra digit"
+        ).format(count=len(number)))
     if not number[:17].isdigit() or not number[:17].isascii():
-        raise InputError(field, "the first 17 characters of a resident ID number are digits")
+        raise InputError(field, _("the first 17 characters of a resident ID number are digits"))
     if not (number[17].isdigit() or number[17] == "X"):
-        raise InputError(field, "the last character of a resident ID number is a digit or X")
+        raise InputError(field, _("the last character of a resident ID number is a digit or X"))
     try:
         born = ric.get_birth_date(number)
     except stdnum_errors.ValidationError:
-        raise InputError(
-            field, f"characters 7 to 14 must be a real birth date (YYYYMMDD); {number[6:14]} is not"
-        ) from None
+        raise InputError(field, _("characters 7 to 14 must be a real birth date (YYYYMMDD); {digits} is not").format(
+            digits=number[6:14])) from None
     if born > (today or date.today()) or born.year < EARLIEST_BIRTH_YEAR:
-        raise InputError(field, f"the birth date {born.isoformat()} in the number cannot be right")
+        raise InputError(field, _("the birth date {born} in the number cannot be right").format(born=format_day(born)))
     if number[17] != ric.calc_check_digit(number):
-        raise InputError(field, "the check character does not match: a digit was probably mistyped")
+        raise InputError(field, _("the check character does not match: a digit was probably mistyped"))
     try:
         ric.validate(number)
     except stdnum_errors.ValidationError:
-        raise InputError(field, f"the first 6 digits ({number[:6]}) are not a known area code") from None
+        raise InputError(field, _("the first 6 digits ({area}) are not a known area code").format(
+            area=number[:6])) from None
     return number
 
 
@@ -74,24 +75,23 @@ def social_credit_code(text: str, *, field: str = "id number") -> str:
     """A valid unified social credit code (GB 32100), upper-case, or InputError."""
     code = compact(text).upper()
     if not code:
-        raise InputError(field, "type the 18-character unified social credit code")
+        raise InputError(field, _("type the 18-character unified social credit code"))
     try:
         return uscc.validate(code)
     except stdnum_errors.InvalidLength:
-        raise InputError(field, f"a unified social credit code has 18 characters, not {len(code)}") from None
+        raise InputError(field, _("a unified social credit code has 18 characters, not {count}").format(
+            count=len(code))) from None
     except stdnum_errors.InvalidFormat:
-        raise InputError(
-            field, "use 8 digits then 10 digits or capital letters (no I, O, S, V or Z)"
-        ) from None
+        raise InputError(field, _("use 8 digits then 10 digits or capital letters (no I, O, S, V or Z)")) from None
     except stdnum_errors.InvalidChecksum:
-        raise InputError(field, "the check character does not match: a character was probably mistyped") from None
+        raise InputError(field, _("the check character does not match: a character was probably mistyped")) from None
 
 
 def passport_number(text: str, *, field: str = "id number") -> str:
     """A passport number: 5 to 17 letters or digits, upper-case."""
     number = compact(text).upper()
     if not _PASSPORT.fullmatch(number):
-        raise InputError(field, "a passport number has 5 to 17 letters or digits")
+        raise InputError(field, _("a passport number has 5 to 17 letters or digits"))
     return number
 
 
@@ -108,13 +108,13 @@ def mobile(text: str, *, field: str = "mobile") -> str:
     """A mainland mobile number as 11 digits ('+86', spaces, dashes and full-width digits allowed)."""
     number = phone_digits(text)
     if not number:
-        raise InputError(field, "type the 11-digit mobile number")
+        raise InputError(field, _("type the 11-digit mobile number"))
     if not number.isdigit() or not number.isascii():
-        raise InputError(field, "a mobile number has digits only")
+        raise InputError(field, _("a mobile number has digits only"))
     if len(number) != 11:
-        raise InputError(field, f"a mobile number has 11 digits, not {len(number)}")
+        raise InputError(field, _("a mobile number has 11 digits, not {count}").format(count=len(number)))
     if not _MOBILE.fullmatch(number):
-        raise InputError(field, "a mainland mobile number starts 13 to 19")
+        raise InputError(field, _("a mainland mobile number starts 13 to 19"))
     return number
 
 
@@ -122,7 +122,7 @@ def landline(text: str, *, field: str = "phone") -> str:
     """A fixed-line number as digits: area code and number, 7 to 12 digits ('+86' and separators allowed)."""
     number = phone_digits(text)
     if not number.isdigit() or not number.isascii() or not _LANDLINE.fullmatch(number):
-        raise InputError(field, "give the area code and number, 7 to 12 digits (for example 010-12345678)")
+        raise InputError(field, _("give the area code and number, 7 to 12 digits (for example 010-12345678)"))
     return number
 
 

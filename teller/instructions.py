@@ -21,7 +21,8 @@ from models import Account, Branch, Hold, Instruction, JournalEntry, StaffRole
 from teller import audit, authentication, clock, ledger, policy
 from teller.actor import Actor
 from teller.db import Database
-from teller.errors import ApprovalError, InputError, LedgerError
+from teller.errors import ApprovalError, InputError, LedgerError, status_name
+from teller.i18n import _, format_day
 from teller.ledger import Leg
 from teller.money import format_minor
 
@@ -158,22 +159,23 @@ def _view(session: Session, instruction: Instruction) -> InstructionView:
 
 def _validate_request(actor: Actor, request: InstructionRequest) -> None:
     if request.kind not in KINDS:
-        raise InputError("kind", f"unknown instruction kind {request.kind!r}")
+        raise InputError("kind", _("unknown instruction kind {kind!r}").format(kind=request.kind))
     if not set(actor.roles) & set(MAKER_ROLES) or actor.staff_id is None:
-        raise ApprovalError(f"{actor.username} has no role that may make a movement of money")
+        raise ApprovalError(_("{username} has no role that may make a movement of money").format(
+            username=actor.username))
     if actor.branch_id is None:
-        raise ApprovalError(f"{actor.username} belongs to no branch")
+        raise ApprovalError(_("{username} belongs to no branch").format(username=actor.username))
     narrative = request.narrative.strip()
     if not narrative:
-        raise InputError("narrative", "say what the movement is for")
+        raise InputError("narrative", _("say what the movement is for"))
     if len(narrative) > MAX_NARRATIVE:
-        raise InputError("narrative", f"keep it to {MAX_NARRATIVE} characters")
+        raise InputError("narrative", _("keep it to {most} characters").format(most=MAX_NARRATIVE))
     key = request.idempotency_key.strip()
     if not 8 <= len(key) <= 64 or not key.isprintable():
-        raise InputError("idempotency key", "use 8 to 64 printable characters")
+        raise InputError("idempotency key", _("use 8 to 64 printable characters"))
     for leg in request.legs:
         if not isinstance(leg.debit, int) or not isinstance(leg.credit, int):
-            raise InputError("amount", "amounts are whole minor units")
+            raise InputError("amount", _("amounts are whole minor units"))
 
 
 def _holds_needed(legs: tuple[Leg, ...], accounts: dict[str, Account]) -> dict[str, int]:
@@ -198,7 +200,8 @@ def submit(db: Database, actor: Actor, request: InstructionRequest) -> Instructi
     def work(session: Session) -> InstructionView:
         branch = session.get(Branch, actor.branch_id)
         if not branch.day_open:
-            raise LedgerError(f"branch {branch.code} has closed business day {branch.business_date}: nothing posts")
+            raise LedgerError(_("branch {code} has closed business day {day}: nothing posts").format(
+                code=branch.code, day=format_day(branch.business_date)))
         narrative = request.narrative.strip()
         payload = _canonical_payload(
             kind=request.kind, branch_id=branch.id, business_date=branch.business_date,
@@ -209,16 +212,19 @@ def submit(db: Database, actor: Actor, request: InstructionRequest) -> Instructi
         key = request.idempotency_key.strip()
         if (previous := _existing(session, key)) is not None:
             if previous.payload_hash != payload_hash:
-                raise LedgerError(f"idempotency key {key} was already used for a different instruction")
+                raise LedgerError(_("idempotency key {key} was already used for a different instruction").format(
+                    key=key))
             return _view(session, previous)
         accounts = ledger.lock_accounts(session, {leg.account_number for leg in request.legs})
         ledger.check_legs(request.legs, {number: account.currency for number, account in accounts.items()})
         for leg in request.legs:
             account = accounts[leg.account_number]
             if account.currency != request.currency:
-                raise LedgerError(f"account {account.number} is in {account.currency}, not {request.currency}")
+                raise LedgerError(_("account {number} is in {account_currency}, not {currency}").format(
+                    number=account.number, account_currency=account.currency, currency=request.currency))
             if account.status != "open":
-                raise LedgerError(f"account {account.number} is {account.status}: it takes no movements")
+                raise LedgerError(_("account {number} is {status}: it takes no movements").format(
+                    number=account.number, status=status_name(account.status)))
         amount = _amount(request.legs)
         required = policy.required_checkers(session, request.kind, request.currency, amount)
         now = clock.now()
@@ -235,8 +241,9 @@ def submit(db: Database, actor: Actor, request: InstructionRequest) -> Instructi
             available = account.balance - account.held
             if available < outflow:
                 raise LedgerError(
-                    f"insufficient available balance in account {number}: available "
-                    f"{format_minor(available, account.currency)}, needs {format_minor(outflow, account.currency)}"
+                    _("insufficient available balance in account {number}: available {available}, needs {needed}")
+                    .format(number=number, available=format_minor(available, account.currency),
+                            needed=format_minor(outflow, account.currency))
                 )
             session.add(Hold(instruction_id=instruction.id, account_id=account.id, amount=outflow, created_at=now))
         session.flush()
@@ -259,9 +266,10 @@ def _load_pending(session: Session, instruction_id: int) -> Instruction:
         select(Instruction).where(Instruction.id == instruction_id).with_for_update()
     ).scalar_one_or_none()
     if instruction is None:
-        raise LedgerError(f"instruction {instruction_id} does not exist")
+        raise LedgerError(_("instruction {id} does not exist").format(id=instruction_id))
     if instruction.status != "PENDING":
-        raise ApprovalError(f"instruction {instruction_id} is {instruction.status}, not pending")
+        raise ApprovalError(_("instruction {id} is {status}, not pending").format(
+            id=instruction_id, status=status_name(instruction.status)))
     return instruction
 
 
@@ -298,39 +306,44 @@ def _expire_and_refuse(db: Database, actor: Actor, instruction_id: int) -> None:
         _finish(session, actor, instruction, "EXPIRED", "expired before approval")
 
     db.run(work)
-    raise ApprovalError(f"instruction {instruction_id} expired before it was approved; its holds are released")
+    raise ApprovalError(_("instruction {id} expired before it was approved; its holds are released").format(
+        id=instruction_id))
 
 
 def _check_checker(session: Session, instruction: Instruction, checker: Actor) -> policy.Authority:
     if checker.staff_id is None or checker.staff_id == instruction.maker_id:
-        raise ApprovalError("the maker cannot give the second key on their own instruction")
+        raise ApprovalError(_("the maker cannot give the second key on their own instruction"))
     if checker.staff_id in (instruction.checker_id, instruction.second_checker_id):
-        raise ApprovalError("this checker has already approved; a different checker must give the next key")
+        raise ApprovalError(_("this checker has already approved; a different checker must give the next key"))
     if checker.branch_id != instruction.branch_id:
         home = session.get(Branch, checker.branch_id) if checker.branch_id else None
         if home is None or not home.is_head_office:
-            raise ApprovalError("a checker from another branch cannot approve unless they sit at head office")
+            raise ApprovalError(_("a checker from another branch cannot approve unless they sit at head office"))
     authority = policy.authority_of(session, instruction.kind, instruction.currency, checker.roles)
     if authority is None:
-        raise ApprovalError(f"{checker.username} has no authority to approve {instruction.kind} movements")
+        raise ApprovalError(_("{username} has no authority to approve {kind} movements").format(
+            username=checker.username, kind=instruction.kind))
     amount_text = f"{instruction.currency} {format_minor(instruction.amount, instruction.currency)}"
     if instruction.required_checkers == 1 and authority.single_limit < instruction.amount:
         raise ApprovalError(
-            f"{amount_text} is above {checker.username}'s limit of "
-            f"{format_minor(authority.single_limit, instruction.currency)}: a more senior checker must approve"
+            _("{amount} is above {username}'s limit of {limit}: a more senior checker must approve").format(
+                amount=amount_text, username=checker.username,
+                limit=format_minor(authority.single_limit, instruction.currency))
         )
     if instruction.required_checkers == 2:
         if instruction.checker_id is None:
             seniors = policy.authorities(session, instruction.kind, instruction.currency).values()
             if not any(s.level > authority.level and s.joint_limit >= instruction.amount for s in seniors):
                 raise ApprovalError(
-                    f"{amount_text} needs two keys of rising level: a more junior checker approves first"
+                    _("{amount} needs two keys of rising level: a more junior checker approves first").format(
+                        amount=amount_text)
                 )
         else:
             first_roles = _roles_of(session, instruction.checker_id)
             first_level = policy.authority_of(session, instruction.kind, instruction.currency, first_roles)
             if authority.level <= first_level.level or authority.joint_limit < instruction.amount:
-                raise ApprovalError(f"{amount_text} needs its second key from a more senior checker")
+                raise ApprovalError(_("{amount} needs its second key from a more senior checker").format(
+                    amount=amount_text))
     return authority
 
 
@@ -347,7 +360,8 @@ def approve(db: Database, instruction_id: int, checker: Actor) -> InstructionVie
             return None
         if _hash(_current_payload(instruction)) != instruction.payload_hash:
             raise ApprovalError(
-                f"instruction {instruction_id} changed after it was submitted: approval refused; the maker must submit again"
+                _("instruction {id} changed after it was submitted: approval refused; the maker must submit again")
+                .format(id=instruction_id)
             )
         _check_checker(session, instruction, checker)
         now = clock.now()
@@ -387,14 +401,15 @@ def approve(db: Database, instruction_id: int, checker: Actor) -> InstructionVie
 def reject(db: Database, instruction_id: int, checker: Actor, reason: str) -> InstructionView:
     reason = reason.strip()
     if not reason:
-        raise InputError("reason", "say why the instruction is rejected")
+        raise InputError("reason", _("say why the instruction is rejected"))
 
     def work(session: Session) -> InstructionView:
         instruction = _load_pending(session, instruction_id)
         if checker.staff_id == instruction.maker_id:
-            raise ApprovalError("the maker cancels their own instruction; rejecting is for a checker")
+            raise ApprovalError(_("the maker cancels their own instruction; rejecting is for a checker"))
         if not set(checker.roles) & set(CHECKER_ROLES):
-            raise ApprovalError(f"{checker.username} has no role that may reject instructions")
+            raise ApprovalError(_("{username} has no role that may reject instructions").format(
+                username=checker.username))
         _finish(session, checker, instruction, "REJECTED", reason)
         return _view(session, instruction)
 
@@ -405,7 +420,7 @@ def cancel(db: Database, instruction_id: int, maker: Actor) -> InstructionView:
     def work(session: Session) -> InstructionView:
         instruction = _load_pending(session, instruction_id)
         if maker.staff_id != instruction.maker_id:
-            raise ApprovalError("only the maker can cancel an instruction; a checker rejects it")
+            raise ApprovalError(_("only the maker can cancel an instruction; a checker rejects it"))
         _finish(session, maker, instruction, "CANCELLED", "cancelled by the maker")
         return _view(session, instruction)
 
@@ -437,12 +452,13 @@ def request_reversal(
     def legs_of(session: Session) -> tuple[tuple[Leg, ...], str]:
         entry = session.get(JournalEntry, entry_id)
         if entry is None:
-            raise LedgerError(f"journal entry {entry_id} does not exist")
+            raise LedgerError(_("journal entry {id} does not exist").format(id=entry_id))
         reversed_by = session.execute(
             select(JournalEntry.id).where(JournalEntry.reverses_entry_id == entry_id)
         ).scalar()
         if reversed_by is not None:
-            raise LedgerError(f"journal entry {entry_id} was already reversed by entry {reversed_by}")
+            raise LedgerError(_("journal entry {id} was already reversed by entry {reversal}").format(
+                id=entry_id, reversal=reversed_by))
         currency = session.get(Instruction, entry.instruction_id).currency
         return ledger.mirror(ledger.entry_legs(session, entry_id)), currency
 
@@ -461,7 +477,7 @@ def get(db: Database, instruction_id: int) -> InstructionView:
     def work(session: Session) -> InstructionView:
         instruction = session.get(Instruction, instruction_id)
         if instruction is None:
-            raise LedgerError(f"instruction {instruction_id} does not exist")
+            raise LedgerError(_("instruction {id} does not exist").format(id=instruction_id))
         return _view(session, instruction)
 
     return db.run(work, readonly=True)

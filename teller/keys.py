@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from teller.config import KEYRING_SERVICE
 from teller.errors import ConfigError
+from teller.i18n import _
 
 KEY_FILE_ENV = "TELLER_KEY_FILE"
 INSECURE_KEYRING_ENV = "TELLER_ALLOW_INSECURE_KEYRING"
@@ -45,12 +46,17 @@ def _read_key_file(path: Path) -> bytes:
         text = path.read_text(encoding="ascii").strip()
         key = bytes.fromhex(text)
     except FileNotFoundError as error:
-        raise ConfigError(f"{KEY_FILE_ENV} names {path}, which does not exist") from error
+        raise ConfigError(_("{variable} names {path}, which does not exist").format(
+            variable=KEY_FILE_ENV, path=path)) from error
     except (ValueError, UnicodeDecodeError) as error:
-        raise ConfigError(f"the key file {path} must hold {KEY_BYTES * 2} hex characters") from error
+        raise ConfigError(_wrong_key_file(path)) from error
     if len(key) != KEY_BYTES:
-        raise ConfigError(f"the key file {path} must hold {KEY_BYTES * 2} hex characters")
+        raise ConfigError(_wrong_key_file(path))
     return key
+
+
+def _wrong_key_file(path: Path) -> str:
+    return _("the key file {path} must hold {count} hex characters").format(path=path, count=KEY_BYTES * 2)
 
 
 def _secure_keyring():
@@ -61,8 +67,9 @@ def _secure_keyring():
     insecure = any(name.startswith(prefix) for prefix in INSECURE_BACKENDS) or backend.priority <= 0
     if insecure and os.environ.get(INSECURE_KEYRING_ENV) != "1":
         raise ConfigError(
-            f"the OS keyring here ({name}) cannot keep the ledger key safely. On a headless server set "
-            f"{KEY_FILE_ENV} to a key file readable only by Teller, or set {INSECURE_KEYRING_ENV}=1 to accept it."
+            _("the OS keyring here ({backend}) cannot keep the ledger key safely. On a headless server set "
+              "{key_file_variable} to a key file readable only by Teller, or set {insecure_variable}=1 to accept it.")
+            .format(backend=name, key_file_variable=KEY_FILE_ENV, insecure_variable=INSECURE_KEYRING_ENV)
         )
     return keyring
 
@@ -73,7 +80,8 @@ def load_key(ledger_uuid: str) -> bytes:
     stored = _secure_keyring().get_password(KEYRING_SERVICE, f"ledger:{ledger_uuid}")
     if stored is None:
         raise ConfigError(
-            f"no key for ledger {ledger_uuid} in the OS keyring: set {KEY_FILE_ENV} to this ledger's key file"
+            _("no key for ledger {ledger} in the OS keyring: set {variable} to this ledger's key file").format(
+                ledger=ledger_uuid, variable=KEY_FILE_ENV)
         )
     return bytes.fromhex(stored)
 

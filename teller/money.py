@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.numbers import get_currency_precision
 
 from teller.errors import InputError
+from teller.i18n import _
 
 DEFAULT_CURRENCY = "CNY"
 MAX_MINOR = 2**63 - 1  # the 64-bit column every money amount is stored in
@@ -80,37 +81,40 @@ def parse_amount(
 ) -> Money:
     """Parse what a person typed into an exact amount, or raise `InputError` naming the problem."""
     if text is None or not text.strip():
-        raise InputError(field, "enter an amount, e.g. 1,234.50")
+        raise InputError(field, _("enter an amount, e.g. 1,234.50"))
     cleaned = normalise_typed(text)
     if cleaned.upper().lstrip("+-") in {"NAN", "INF", "INFINITY", "SNAN"}:
-        raise InputError(field, f"{text.strip()!r} is not an amount: type digits, e.g. 1,234.50")
+        raise InputError(field, _("{text!r} is not an amount: type digits, e.g. 1,234.50").format(text=text.strip()))
     for character in cleaned:
         if character.isdigit() and not "0" <= character <= "9":
-            raise InputError(field, f"use the digits 0-9 (found {character!r})")
+            raise InputError(field, _("use the digits 0-9 (found {character!r})").format(character=character))
     if _EXPONENT.fullmatch(cleaned):
-        raise InputError(field, "exponents are not allowed: type the amount in full, e.g. 1500000")
+        raise InputError(field, _("exponents are not allowed: type the amount in full, e.g. 1500000"))
     match = _AMOUNT.fullmatch(cleaned)
     if not match:
         if _AMOUNT.fullmatch("".join(cleaned.split())):
-            raise InputError(field, "remove the spaces inside the amount")
+            raise InputError(field, _("remove the spaces inside the amount"))
         if "," in cleaned:
-            raise InputError(field, "thousands separators go every three digits, e.g. 1,234,567.89")
-        raise InputError(field, f"{text.strip()!r} is not an amount: type digits and at most one decimal point")
+            raise InputError(field, _("thousands separators go every three digits, e.g. 1,234,567.89"))
+        raise InputError(field, _("{text!r} is not an amount: type digits and at most one decimal point").format(
+            text=text.strip()))
     digits = minor_digits(currency)
     fraction = match["fraction"] or ""
     if len(fraction) > digits:
-        allowed = f"at most {digits} decimal places" if digits else "no decimal places"
-        raise InputError(field, f"{currency} amounts have {allowed} (got {len(fraction)})")
+        rule = (_("{currency} amounts have at most {digits} decimal places (got {count})") if digits
+                else _("{currency} amounts have no decimal places (got {count})"))
+        raise InputError(field, rule.format(currency=currency, digits=digits, count=len(fraction)))
     whole = match["whole"].replace(",", "")
     minor = int(whole) * 10**digits + (int(fraction.ljust(digits, "0")) if digits else 0)
     if match["sign"] == "-":
         if not allow_negative:
-            raise InputError(field, "the amount must be positive: leave out the minus sign")
+            raise InputError(field, _("the amount must be positive: leave out the minus sign"))
         minor = -minor
     elif match["sign"] == "+" and not allow_negative:
-        raise InputError(field, "type the amount without a sign")
+        raise InputError(field, _("type the amount without a sign"))
     if abs(minor) > MAX_MINOR:
-        raise InputError(field, f"the amount is too large: the most is {format_minor(MAX_MINOR, currency)}")
+        raise InputError(field, _("the amount is too large: the most is {most}").format(
+            most=format_minor(MAX_MINOR, currency)))
     if minor == 0 and not allow_zero:
-        raise InputError(field, "the amount must be more than zero")
+        raise InputError(field, _("the amount must be more than zero"))
     return Money(minor, currency)

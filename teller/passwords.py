@@ -7,6 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from teller.errors import InputError
+from teller.i18n import _
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
@@ -23,16 +24,16 @@ def _hasher() -> PasswordHasher:
 def check_rules(password: str, *, username: str) -> None:
     """Refuse a password that a bank's policy would refuse, saying which rule it breaks."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise InputError("password", f"use {MIN_LENGTH} to {MAX_LENGTH} characters")
+        raise InputError("password", _("use {least} to {most} characters").format(least=MIN_LENGTH, most=MAX_LENGTH))
     if password != password.strip() or any(character in password for character in "\t\r\n"):
-        raise InputError("password", "leading or trailing spaces, tabs and line breaks are not allowed")
+        raise InputError("password", _("leading or trailing spaces, tabs and line breaks are not allowed"))
     classes = sum(
         bool(re.search(pattern, password)) for pattern in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]")
     )
     if classes < 3:
-        raise InputError("password", "mix at least three of: lower case, upper case, digits, symbols")
+        raise InputError("password", _("mix at least three of: lower case, upper case, digits, symbols"))
     if username and username.lower() in password.lower():
-        raise InputError("password", "the password must not contain the user name")
+        raise InputError("password", _("the password must not contain the user name"))
 
 
 def hash_password(password: str) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import ApprovalLimit
 from teller.errors import ApprovalError
+from teller.i18n import _
 from teller.money import format_minor
 
 ANY_KIND = "*"
@@ -41,8 +42,8 @@ def required_checkers(session: Session, kind: str, currency: str, amount: int) -
         return 2
     top = max((authority.joint_limit for authority in table), default=0)
     raise ApprovalError(
-        f"{currency} {format_minor(amount, currency)} is above the branch's top approval limit "
-        f"({format_minor(top, currency)}): it must go to head office"
+        _("{currency} {amount} is above the branch's top approval limit ({top}): it must go to head office").format(
+            currency=currency, amount=format_minor(amount, currency), top=format_minor(top, currency))
     )
 
 

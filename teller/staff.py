@@ -11,8 +11,7 @@ from models.organisation import ROLES
 from teller import accounts, audit, clock, passwords, totp
 from teller.actor import Actor
 from teller.errors import InputError
-
-USERNAME_PATTERN = "3 to 32 lower-case letters, digits, dots, hyphens or underscores, starting with a letter"
+from teller.i18n import _
 
 
 @dataclass(frozen=True)
@@ -31,16 +30,18 @@ def normalise_username(text: str) -> str:
     username = text.strip().lower()
     allowed = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
     if not 3 <= len(username) <= 32 or not username[:1].isalpha() or not set(username) <= allowed:
-        raise InputError("username", f"use {USERNAME_PATTERN}")
+        raise InputError("username", _(
+            "use 3 to 32 lower-case letters, digits, dots, hyphens or underscores, starting with a letter"))
     return username
 
 
 def check_roles(roles: tuple[str, ...]) -> tuple[str, ...]:
     if not roles:
-        raise InputError("roles", "give at least one role")
+        raise InputError("roles", _("give at least one role"))
     unknown = [role for role in roles if role not in ROLES]
     if unknown:
-        raise InputError("roles", f"unknown role {unknown[0]!r}: use one of {', '.join(ROLES)}")
+        raise InputError("roles", _("unknown role {role!r}: use one of {roles}").format(
+            role=unknown[0], roles=", ".join(ROLES)))
     return tuple(sorted(set(roles)))
 
 
@@ -64,12 +65,12 @@ def create_staff_with_hash(
     username = normalise_username(username)
     roles = check_roles(roles)
     if not display_name.strip():
-        raise InputError("display name", "give the person's name")
+        raise InputError("display name", _("give the person's name"))
     branch = session.execute(select(Branch).where(Branch.code == branch_code.strip().upper())).scalar_one_or_none()
     if branch is None:
-        raise InputError("branch", f"branch {branch_code} does not exist")
+        raise InputError("branch", _("branch {code} does not exist").format(code=branch_code))
     if session.execute(select(StaffUser.id).where(StaffUser.username == username)).scalar() is not None:
-        raise InputError("username", f"{username} is already taken")
+        raise InputError("username", _("{username} is already taken").format(username=username))
     now = clock.now()
     user = StaffUser(
         username=username, display_name=display_name.strip(), branch_id=branch.id, password_hash=password_hash,
@@ -96,7 +97,7 @@ def _user(session: Session, username: str, *, lock: bool = False) -> StaffUser:
     query = select(StaffUser).where(StaffUser.username == normalise_username(username))
     user = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if user is None:
-        raise InputError("username", f"no staff user {username.strip()!r}")
+        raise InputError("username", _("no staff user {username!r}").format(username=username.strip()))
     return user
 
 
@@ -123,7 +124,8 @@ def confirm_totp_enrolment(db, actor: Actor, username: str, code: str) -> None:
     def work(session: Session) -> bool:
         user = _user(session, username, lock=True)
         if user.totp_secret_encrypted is None or user.totp_active:
-            raise InputError("code", f"{user.username} has no enrolment waiting: start one first")
+            raise InputError("code", _("{username} has no enrolment waiting: start one first").format(
+                username=user.username))
         secret = totp.decrypt_secret(db.secret_key, user.username, user.totp_secret_encrypted)
         check = totp.check_code(secret, code, clock.now(), None)
         if not check.ok:
@@ -135,13 +137,14 @@ def confirm_totp_enrolment(db, actor: Actor, username: str, code: str) -> None:
         return True
 
     if not db.run(work):
-        raise InputError("code", "that code does not match the new secret: check the authenticator's clock and try again")
+        raise InputError("code", _(
+            "that code does not match the new secret: check the authenticator's clock and try again"))
 
 
 def lock(db, actor: Actor, username: str, reason: str) -> None:
     """Lock a user at once (a protective step any admin may take; unlocking needs a second admin)."""
     if "admin" not in actor.roles:
-        raise InputError("actor", "only an admin may lock a user")
+        raise InputError("actor", _("only an admin may lock a user"))
 
     def work(session: Session) -> None:
         user = _user(session, username, lock=True)

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from teller import keys
 from teller.errors import ConfigError, InputError
+from teller.i18n import _
 
 ISSUER = "Teller"
 DIGITS = 6
@@ -36,11 +37,12 @@ def normalise_code(text: str) -> str:
     """Full-width digits and spaces allowed; anything but six digits is refused with the fix."""
     cleaned = "".join(unicodedata.normalize("NFKC", text or "").split())
     if not cleaned:
-        raise InputError("code", f"type the {DIGITS}-digit code your authenticator shows")
+        raise InputError("code", _("type the {digits}-digit code your authenticator shows").format(digits=DIGITS))
     if not cleaned.isascii() or not cleaned.isdigit():
-        raise InputError("code", f"the code is {DIGITS} digits 0-9, nothing else")
+        raise InputError("code", _("the code is {digits} digits 0-9, nothing else").format(digits=DIGITS))
     if len(cleaned) != DIGITS:
-        raise InputError("code", f"the code has {DIGITS} digits (got {len(cleaned)})")
+        raise InputError("code", _("the code has {digits} digits (got {count})").format(
+            digits=DIGITS, count=len(cleaned)))
     return cleaned
 
 
@@ -67,7 +69,8 @@ def decrypt_secret(secret_key: bytes, username: str, stored: str) -> str:
     try:
         return _cipher(secret_key).decrypt(raw[:12], raw[12:], username.encode()).decode()
     except InvalidTag as error:
-        raise ConfigError(f"the TOTP secret of {username} cannot be decrypted with this ledger's key") from error
+        raise ConfigError(_("the TOTP secret of {username} cannot be decrypted with this ledger's key").format(
+            username=username)) from error
 
 
 def check_code(secret: str, code: str, moment: datetime, last_step: int | None) -> CodeCheck:

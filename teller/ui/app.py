@@ -1,6 +1,7 @@
 """The workstation: a Textual app over one ledger. It owns the signed-in session and the idle lock;
 screens do the work and call services in thread workers."""
 
+import os
 import time
 
 from textual import events
@@ -14,6 +15,7 @@ from teller.ui.palette import TellerCommands
 from teller.staff import SessionInfo
 
 DEFAULT_IDLE_MINUTES = 5
+DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
 
 class TellerApp(App[None]):
@@ -36,6 +38,7 @@ class TellerApp(App[None]):
         self.ledger_line = ledger_line
         self.terminal = terminal or terminal_id()
         self.idle_seconds = idle_seconds
+        self.theme = LIGHT_THEME if os.environ.get("TELLER_THEME") == "light" else DARK_THEME
         self.session: SessionInfo | None = None
         self._last_activity = time.monotonic()
 
@@ -63,11 +66,14 @@ class TellerApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Commands that need a signed-in user (and the right role) are hidden until then."""
         for command in commands.SIGNED_IN_COMMANDS:
-            if command.action == f"app.{action}" and command not in (commands.HELP, commands.QUIT):
+            if command.action == f"app.{action}" and command not in commands.ALWAYS_AVAILABLE:
                 if command is commands.SIGN_OUT:  # the lock screen offers signing out instead of unlocking
                     return self.session is not None
                 return self.session is not None and command.allowed_for(self.session.actor.roles) and not self.is_locked
         return True
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
 
     def start_session(self, info: SessionInfo) -> None:
         from screens.lookup import LookupScreen

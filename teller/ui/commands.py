@@ -44,5 +44,9 @@ NEW_CUSTOMER = UserCommand(
 LOCK = UserCommand("lock", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the screen until you sign in again"))
 SIGN_OUT = UserCommand("sign_out", "ctrl+o", "app.sign_out", N_("Sign out"), N_("Sign out and return to the login screen"))
 QUIT = UserCommand("quit", "ctrl+q", "app.quit", N_("Quit"), N_("Close the workstation"), show=False)
+THEME = UserCommand("theme", "ctrl+t", "app.toggle_theme", N_("Light/dark"),
+                    N_("Switch between the dark and the light colours (for a light terminal or a bright room)"),
+                    show=False)
 
-SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, LOCK, SIGN_OUT, QUIT)
+SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, LOCK, SIGN_OUT, THEME, QUIT)
+ALWAYS_AVAILABLE = (HELP, THEME, QUIT)

@@ -5,7 +5,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from teller.ui.commands import HELP, QUIT, SIGNED_IN_COMMANDS, UserCommand
+from teller.ui.commands import ALWAYS_AVAILABLE, SIGNED_IN_COMMANDS, UserCommand
 from teller.i18n import _
 
 
@@ -13,7 +13,7 @@ class TellerCommands(Provider):
     def _commands(self) -> list[UserCommand]:
         session = self.app.session
         if session is None:
-            return [HELP, QUIT]
+            return list(ALWAYS_AVAILABLE)
         screen_commands = getattr(self.screen, "PALETTE_COMMANDS", ())
         return [command for command in (*screen_commands, *SIGNED_IN_COMMANDS)
                 if command.allowed_for(session.actor.roles)]
