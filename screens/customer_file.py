@@ -2,7 +2,6 @@
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
@@ -19,7 +18,7 @@ from screens.lookup import SEGMENT_NAMES
 from screens.second_key import SecondKeyScreen
 
 EDIT = UserCommand("edit_customer", "f4", "edit", N_("Edit"), N_("Edit this customer's file"), roles=CUSTOMER_MAKERS)
-NOTE = UserCommand("add_note", "f5", "note", N_("Note"), N_("Add a note to the visit log"))
+NOTE = UserCommand("add_note", "f5", "note", N_("Note"), N_("Add a note to the visit log"), roles=CUSTOMER_MAKERS)
 OLDER = UserCommand("older", "f6", "older", N_("Older"), N_("Load the next page of older transactions"))
 SECOND_KEY = UserCommand("second_key", "f7", "second_key", N_("Second key"),
                          N_("A supervisor approves the pending identity change here"))
@@ -191,6 +190,8 @@ class CustomerFileScreen(TellerScreen):
             self.app.push_screen(CustomerFormScreen(self.customer_id), lambda _saved: self.load())
 
     def action_note(self) -> None:
+        if not NOTE.allowed_for(self.app.session.actor.roles):
+            return
         note = self.query_one("#note-input", Input)
         note.add_class("open")
         note.focus()

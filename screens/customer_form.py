@@ -184,8 +184,11 @@ class CustomerFormScreen(TellerScreen):
                             timeout=8)
         self.dismiss(True)
 
+    def has_unsaved_input(self) -> bool:
+        return self._values() != self.initial_values
+
     def action_back(self) -> None:
-        if self._values() == self.initial_values:
+        if not self.has_unsaved_input():
             self.dismiss(False)
             return
 

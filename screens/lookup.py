@@ -10,6 +10,7 @@ from teller import customers
 from teller.customers import CustomerHit
 from teller.errors import TellerError
 from teller.i18n import N_, _
+from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
 
 SEGMENT_NAMES = {"mass": N_("Mass"), "quality": N_("Quality"), "vip": N_("VIP")}
@@ -43,7 +44,7 @@ class LookupScreen(TellerScreen):
         yield Input(placeholder=_("Name, pinyin (wangfang, wf), ID number, mobile or last 4, account number"),
                     id="search")
         yield Static(_("Type to search. Enter opens the first result."), id="search-hint", markup=False)
-        table = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table = Table(id="results", cursor_type="row", zebra_stripes=True)
         table.add_columns(_("Name"), _("ID number"), _("Mobile"), _("Segment"), _("Flags"))
         yield table
 

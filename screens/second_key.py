@@ -73,7 +73,7 @@ class SecondKeyScreen(ModalScreen[Actor | None]):
         if message.checker.staff_id == self.app.session.actor.staff_id:
             self.query_one("#second-key-message", Static).update(
                 _("The second key must come from someone other than you."))
-            self.query_one(CredentialFields).clear_secrets()
+            self.query_one(CredentialFields).clear_secrets(username_too=True)
             return
         self.dismiss(message.checker)
 

@@ -106,3 +106,21 @@ async def sign_in_quickly(pilot, ui: UiBank, username: str = "teller1") -> None:
         await paste(pilot, value)
         await pilot.press("enter")
     await wait_until(pilot, lambda: pilot.app.session is not None)
+
+
+async def shows(pilot, *texts: str, attempts: int = 100) -> str:
+    """Wait until every one of `texts` is on the screen (the screen repaints after the state changes);
+    returns the screen's text."""
+    for _ in range(attempts):
+        text = screen_text(pilot.app)
+        if all(wanted in text for wanted in texts):
+            return text
+        await pilot.pause(0.05)
+    missing = [wanted for wanted in texts if wanted not in text]
+    raise AssertionError(f"not on the screen: {missing!r}\n{text}")
+
+
+def next_code(ui: UiBank, username: str = "teller1") -> str:
+    """The code one step ahead: once `sign_in` has used the current code (a code is accepted once per user),
+    the next one is still inside the window."""
+    return totp.code_at(ui.secrets[username], clock.now() + timedelta(seconds=30))

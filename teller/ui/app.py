@@ -7,12 +7,18 @@ import time
 from textual import events
 from textual.app import App
 
-from teller.ui import commands
 from teller.config import terminal_id
 from teller.db import Database
 from teller.i18n import N_, _
-from teller.ui.palette import TellerCommands
+from teller.ui import commands
 from teller.staff import SessionInfo
+from teller.ui.palette import TellerCommands
+from screens.confirm import ConfirmScreen
+from screens.customer_form import CustomerFormScreen
+from screens.help import HelpScreen
+from screens.lock import LockScreen
+from screens.login import LoginScreen
+from screens.lookup import LookupScreen
 
 DEFAULT_IDLE_MINUTES = 5
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
@@ -43,8 +49,6 @@ class TellerApp(App[None]):
         self._last_activity = time.monotonic()
 
     def on_mount(self) -> None:
-        from screens.login import LoginScreen
-
         self.push_screen(LoginScreen())
         self.set_interval(min(1.0, self.idle_seconds / 4), self._lock_when_idle)
 
@@ -59,9 +63,8 @@ class TellerApp(App[None]):
 
     @property
     def is_locked(self) -> bool:
-        from screens.lock import LockScreen
-
-        return isinstance(self.screen, LockScreen)
+        """Locked while the lock screen is anywhere on the stack (help or the palette may sit above it)."""
+        return any(isinstance(screen, LockScreen) for screen in self.screen_stack)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Commands that need a signed-in user (and the right role) are hidden until then."""
@@ -72,26 +75,33 @@ class TellerApp(App[None]):
                 return self.session is not None and command.allowed_for(self.session.actor.roles) and not self.is_locked
         return True
 
+    async def action_quit(self) -> None:
+        """Quit, asking first if the current form holds input that was not saved."""
+        unsaved = getattr(self.screen, "has_unsaved_input", None)
+        if unsaved is None or not unsaved():
+            self.exit()
+            return
+
+        def answer(confirmed: bool | None) -> None:
+            if confirmed:
+                self.exit()
+
+        self.push_screen(ConfirmScreen(_("Quit and lose what you typed in this form?")), answer)
+
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
 
     def start_session(self, info: SessionInfo) -> None:
-        from screens.lookup import LookupScreen
-
         self.session = info
         self._last_activity = time.monotonic()
         self.switch_screen(LookupScreen())
         self.refresh_bindings()
 
     def action_lock(self) -> None:
-        from screens.lock import LockScreen
-
         if self.session is not None and not self.is_locked:
             self.push_screen(LockScreen())
 
     def action_sign_out(self) -> None:
-        from screens.login import LoginScreen
-
         self.session = None
         while len(self.screen_stack) > 2:
             self.pop_screen()
@@ -99,14 +109,10 @@ class TellerApp(App[None]):
         self.refresh_bindings()
 
     def action_help(self) -> None:
-        from screens.help import HelpScreen
-
         title = getattr(self.screen, "HELP_TITLE", "") or N_("Teller workstation")
         self.push_screen(HelpScreen(_(title), self.screen.active_bindings))
 
     def action_find_customer(self) -> None:
-        from screens.lookup import LookupScreen
-
         if self.session is None:
             return
         while len(self.screen_stack) > 2:
@@ -116,7 +122,5 @@ class TellerApp(App[None]):
         self.screen.focus_search()
 
     def action_new_customer(self) -> None:
-        from screens.customer_form import CustomerFormScreen
-
         if self.session is not None and commands.NEW_CUSTOMER.allowed_for(self.session.actor.roles):
             self.push_screen(CustomerFormScreen())

@@ -41,8 +41,11 @@ NEW_CUSTOMER = UserCommand(
     "new_customer", "f3", "app.new_customer", N_("New customer"), N_("Create a customer file"),
     roles=CUSTOMER_MAKERS,
 )
-LOCK = UserCommand("lock", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the screen until you sign in again"))
-SIGN_OUT = UserCommand("sign_out", "ctrl+o", "app.sign_out", N_("Sign out"), N_("Sign out and return to the login screen"))
+# Lock and Sign out stay off the footer (it has no room at 80 columns); F1 and Ctrl+P list them.
+LOCK = UserCommand("lock", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the screen until you sign in again"),
+                   show=False)
+SIGN_OUT = UserCommand("sign_out", "ctrl+o", "app.sign_out", N_("Sign out"),
+                       N_("Sign out and return to the login screen"), show=False)
 QUIT = UserCommand("quit", "ctrl+q", "app.quit", N_("Quit"), N_("Close the workstation"), show=False)
 THEME = UserCommand("theme", "ctrl+t", "app.toggle_theme", N_("Light/dark"),
                     N_("Switch between the dark and the light colours (for a light terminal or a bright room)"),
@@ -50,3 +53,4 @@ THEME = UserCommand("theme", "ctrl+t", "app.toggle_theme", N_("Light/dark"),
 
 SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, LOCK, SIGN_OUT, THEME, QUIT)
 ALWAYS_AVAILABLE = (HELP, THEME, QUIT)
+WHILE_LOCKED = (SIGN_OUT, *ALWAYS_AVAILABLE)

@@ -5,7 +5,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from teller.ui.commands import ALWAYS_AVAILABLE, SIGNED_IN_COMMANDS, UserCommand
+from teller.ui.commands import ALWAYS_AVAILABLE, SIGNED_IN_COMMANDS, WHILE_LOCKED, UserCommand
 from teller.i18n import _
 
 
@@ -14,6 +14,8 @@ class TellerCommands(Provider):
         session = self.app.session
         if session is None:
             return list(ALWAYS_AVAILABLE)
+        if self.app.is_locked:
+            return list(WHILE_LOCKED)
         screen_commands = getattr(self.screen, "PALETTE_COMMANDS", ())
         return [command for command in (*screen_commands, *SIGNED_IN_COMMANDS)
                 if command.allowed_for(session.actor.roles)]

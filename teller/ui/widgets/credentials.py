@@ -76,8 +76,10 @@ class CredentialFields(Vertical):
             self.query_one("#code", Input).value,
         )
 
-    def clear_secrets(self) -> None:
-        """After a refusal: empty the password and code, and put the cursor back in the password."""
-        for field in ("password", "code"):
+    def clear_secrets(self, *, username_too: bool = False) -> None:
+        """After a refusal: empty the password and code (and the user name when someone else must type
+        theirs), and put the cursor in the first empty field."""
+        fields = ("username", "password", "code") if username_too and self.fixed_username is None else ("password", "code")
+        for field in fields:
             self.query_one(f"#{field}", Input).value = ""
-        self.query_one("#password", Input).focus()
+        self.query_one(f"#{fields[0]}", Input).focus()

@@ -1,0 +1,410 @@
+"""The customer file and the customer form as a teller uses them: what the file shows, older transactions,
+notes, creating a customer through every validation failure, leaving a form, and edits that apply at
+once or wait for a supervisor's second key."""
+
+import json
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Select, Tabs
+
+from screens.confirm import ConfirmScreen
+from screens.customer_file import CustomerFileScreen
+from screens.customer_form import CustomerFormScreen
+from screens.lookup import LookupScreen
+from screens.second_key import SecondKeyScreen
+from teller import customers
+from teller.ledger import Leg
+from tests.helpers import PASSWORD, deposit, submit
+from tests.ui_support import (
+    code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
+    widget_text,
+)
+
+pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+
+REFERENCE = json.loads(
+    (Path(__file__).resolve().parents[2] / "shared" / "reference" / "identifiers.json").read_text(encoding="utf-8")
+)
+NEW_ID = "110101200001011232"  # valid, and nobody's in the seeded bank
+TAB_ORDER = ("tab-identity", "tab-accounts", "tab-transactions", "tab-pending", "tab-notes")
+
+
+@pytest.fixture
+def ui(db):
+    return seed_ui_bank(db)
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(character) + 0xFEE0) if "!" <= character <= "~" else character for character in text)
+
+
+def table_rows(app, selector: str) -> list[list[str]]:
+    table = app.screen.query_one(selector, DataTable)
+    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+
+
+def loaded(app) -> bool:
+    busy = [worker for worker in app.workers if worker.group in ("file", "approve") and not worker.is_finished]
+    return isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None and not busy
+
+
+async def open_file(pilot, query: str) -> None:
+    """From the search: type `query`, wait for the results, Enter opens the first."""
+    app = pilot.app
+    await pilot.press(*query)
+    await wait_until(pilot, lambda: app.screen.query_one("#results", DataTable).row_count > 0)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: loaded(app))
+    await pilot.pause()
+
+
+async def show_tab(pilot, tab: str) -> None:
+    """Move along the file's tabs with the arrow keys (the tabs have the focus) until `tab` shows."""
+    app = pilot.app
+    tabs = app.screen.query_one("#file-tabs Tabs", Tabs)
+    assert app.focused is tabs
+    current = TAB_ORDER.index(app.screen.query_one("#file-tabs").active)
+    wanted = TAB_ORDER.index(tab)
+    await pilot.press(*(["right"] * (wanted - current) if wanted >= current else ["left"] * (current - wanted)))
+    await wait_until(pilot, lambda: app.screen.query_one("#file-tabs").active == tab)
+    await pilot.pause()
+
+
+async def fill(pilot, field: str, value: str) -> None:
+    """Go to a form field, empty it, and paste `value` into it."""
+    widget = pilot.app.screen.query_one(f"#{field}", Input)
+    widget.focus()
+    await pilot.pause()
+    await pilot.press("end", "ctrl+u")
+    if value:
+        await paste(pilot, value)
+    assert widget.value == value
+
+
+async def save(pilot) -> str | None:
+    """Ctrl+S; wait for the answer. Returns the form's message, or None once the form has gone."""
+    app = pilot.app
+    form = app.screen
+    await pilot.press("ctrl+s")
+
+    def answered() -> bool:
+        if app.screen is not form:
+            return True
+        busy = [worker for worker in app.workers if worker.group == "save" and not worker.is_finished]
+        return not busy and widget_text(app, "#form-message") not in ("", "Saving…")
+
+    await wait_until(pilot, answered)
+    await pilot.pause()
+    return widget_text(app, "#form-message") if app.screen is form else None
+
+
+async def refused(pilot, field_widget: str) -> str:
+    """Save, expect a refusal; the cursor goes to the field it names. Returns the message as shown."""
+    message = await save(pilot)
+    assert message is not None, "the form was saved"
+    await shows(pilot, message[:70])  # under the form, in sight however far the form is scrolled
+    assert pilot.app.focused is pilot.app.screen.query_one(f"#{field_widget}")
+    return message
+
+
+async def new_customer_form(pilot) -> None:
+    await pilot.press("f3")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CustomerFormScreen))
+    await pilot.pause()
+    assert pilot.app.focused is pilot.app.screen.query_one("#name")
+
+
+async def edit_form(pilot, name: str) -> None:
+    await pilot.press("f4")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CustomerFormScreen)
+                     and pilot.app.screen.query_one("#name", Input).value == name)
+    await shows(pilot, "Edit customer")
+
+
+# --- The file ------------------------------------------------------------------------------------------
+
+
+async def test_the_file_shows_identity_accounts_with_both_balances_pending_work_and_transactions(ui):
+    number = customers.customer_file(ui.db, ui.customer_ids["王芳"]).accounts[0].number
+    withdrawal = submit(ui.db, ui.bank, [Leg(number, debit=345_67), Leg(ui.bank.drawer, credit=345_67)],
+                        kind="cash_withdrawal")
+    assert withdrawal.status == "PENDING"  # waits for a supervisor and holds the amount meanwhile
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, "wf")
+        text = await shows(pilot, "王芳  110105********002X  Individual  VIP", "1 instruction(s) pending.",
+                           "Name: 王芳", "Resident ID: 110105********002X", "Born: 1949-12-31", "Gender: Female",
+                           "Mobile: 138****8000 (registered)", "Home address: 北京市东城区东长安街1号",
+                           "Relationship owner: none")
+        assert "13800138000" not in text and "11010519491231002X" not in text  # masked, never in full
+
+        await show_tab(pilot, "tab-accounts")
+        assert table_rows(app, "#accounts") == [[number, "12,345.67", "12,000.00", "Open"]]
+        await shows(pilot, "Ledger balance", "Available", "12,345.67", "12,000.00")
+
+        await show_tab(pilot, "tab-transactions")
+        assert table_rows(app, "#transactions") == [["2026-11-24", number, "12,345.67", "test movement"]]
+
+        await show_tab(pilot, "tab-pending")
+        assert table_rows(app, "#pending") == [[str(withdrawal.id), "Cash withdrawal", "345.67", "Teller1"]]
+
+        await pilot.press("f7")
+        await shows(pilot, "Nothing here waits for a second key.")
+        await pilot.press("f6")
+        await shows(pilot, "No older transactions.")
+
+
+async def test_f6_loads_older_transactions_a_page_at_a_time(ui):
+    number = customers.customer_file(ui.db, ui.customer_ids["王芳"]).accounts[0].number
+    for amount in range(1_00, 23_00, 1_00):  # 22 more deposits of 1.00 to 22.00: 23 lines in all
+        deposit(ui.db, ui.bank, number, amount)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, "wf")
+        await show_tab(pilot, "tab-transactions")
+        first_page = [row[2] for row in table_rows(app, "#transactions")]
+        assert first_page == [f"{amount}.00" for amount in range(22, 2, -1)]  # newest first, 20 lines
+        await shows(pilot, "22.00")
+
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: len(table_rows(app, "#transactions")) > 20)
+        assert [row[2] for row in table_rows(app, "#transactions")][20:] == ["2.00", "1.00", "12,345.67"]
+
+        await pilot.press("f6")
+        await shows(pilot, "No older transactions.")
+        assert len(table_rows(app, "#transactions")) == 23
+
+
+async def test_notes_are_added_with_f5_and_shown_at_once(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, "wf")
+        # Keys typed on the file without F5 go nowhere near the notes.
+        await pilot.press(*"xyz", "enter")
+        await pilot.pause()
+        await wait_until(pilot, lambda: not [worker for worker in app.workers
+                                             if worker.group == "note" and not worker.is_finished])
+        assert customers.customer_file(ui.db, ui.customer_ids["王芳"]).notes == ()
+
+        await pilot.press("f5")
+        await pilot.pause()
+        note = app.screen.query_one("#note-input", Input)
+        assert note.display and app.focused is note
+        await shows(pilot, "Type the note and press Enter; Escape leaves it")
+        await pilot.press(*"abc", "escape")  # Escape leaves the note unsaved
+        await pilot.pause()
+        assert not note.display and note.value == ""
+        assert isinstance(app.screen, CustomerFileScreen)
+
+        await pilot.press("f5", *"Asked about 定期 deposits", "enter")
+        await wait_until(pilot, lambda: loaded(app) and app.screen.query_one("#notes", DataTable).row_count == 1)
+        await pilot.pause()
+        assert app.screen.query_one("#file-tabs").active == "tab-notes"
+        [[_when, by, text]] = table_rows(app, "#notes")
+        assert (by, text) == ("Teller1", "Asked about 定期 deposits")
+        await shows(pilot, "Asked about 定期 deposits", "Teller1")
+        assert not note.display
+        assert [saved.text for saved in customers.customer_file(ui.db, ui.customer_ids["王芳"]).notes] == [
+            "Asked about 定期 deposits"]
+
+
+# --- Creating a customer -------------------------------------------------------------------------------
+
+
+async def test_new_customer_refuses_an_empty_name_and_bad_id_numbers_naming_the_field(ui):
+    invalid = REFERENCE["resident_id"]["invalid"]
+    wrong_check = next(number for number, why in invalid.items() if why == "wrong check character")
+    no_such_day = next(number for number, why in invalid.items() if why == "no 30 February")
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await new_customer_form(pilot)
+        await shows(pilot, "New customer")
+
+        message = await refused(pilot, "name")
+        assert message.lower() == "name: give the customer's name as on their id document"
+
+        await fill(pilot, "name", "赵敏")
+        await fill(pilot, "id-number", wrong_check)
+        await fill(pilot, "mobile", "13800138000")
+        message = await refused(pilot, "id-number")
+        assert message.lower().startswith("id number: ")
+        assert "check character does not match" in message
+
+        await fill(pilot, "id-number", no_such_day)
+        message = await refused(pilot, "id-number")
+        assert message.lower().startswith("id number: ")
+        assert "must be a real birth date (YYYYMMDD); 19490230 is not" in message
+
+        await fill(pilot, "id-number", "")
+        message = await refused(pilot, "id-number")
+        assert message.lower() == "id number: type the 18-character resident id number"
+        assert isinstance(app.screen, CustomerFormScreen)
+
+
+async def test_new_customer_refuses_bad_mobiles_and_a_known_id_then_accepts_full_width_digits(ui):
+    mobiles = REFERENCE["mobile"]
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await new_customer_form(pilot)
+        await fill(pilot, "name", "赵敏")
+        await fill(pilot, "id-number", NEW_ID)
+        for mobile, why in mobiles["invalid"].items():
+            await fill(pilot, "mobile", mobile)
+            message = await refused(pilot, "mobile")
+            assert message.lower().startswith("registered mobile: ")
+            assert {"second digit 2": "starts 13 to 19", "10 digits": "11 digits, not 10"}[why] in message
+
+        # 王芳's ID number in full-width characters is still 王芳's: refused, pointing at her file.
+        full_width_wang = next(number for number, normal in REFERENCE["resident_id"]["normalises_to"].items()
+                               if normal == "11010519491231002X" and not number.isascii())
+        await fill(pilot, "id-number", full_width_wang)
+        await fill(pilot, "mobile", "13800138000")
+        message = await refused(pilot, "id-number")
+        assert message.lower().startswith("id number: ")
+        assert f"110105********002X already belongs to customer {ui.customer_ids['王芳']} 王芳" in message
+        assert "open that customer instead" in message
+
+        # Full-width digits (as a Chinese input method types them) are accepted and normalised.
+        full_width_mobile = next(number for number in mobiles["normalises_to"] if not number.isascii())
+        await fill(pilot, "id-number", full_width(NEW_ID))
+        await fill(pilot, "mobile", full_width_mobile)
+        assert await save(pilot) is None
+        await wait_until(pilot, lambda: loaded(app))
+        await shows(pilot, "赵敏  110101********1232  Individual  Mass", "Born: 2000-01-01", "Gender: Male",
+                    "Mobile: 138****8000 (registered)", "Relationship owner: Teller1")
+        # The new file replaced the form: Escape goes back to the search.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+
+    created = customers.search(ui.db, NEW_ID)
+    assert [(hit.name, hit.masked_mobile) for hit in created] == [("赵敏", "138****8000")]
+    assert customers.customer_file(ui.db, created[0].id).id_number == NEW_ID
+
+
+async def test_escape_on_a_form_with_input_asks_first(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await new_customer_form(pilot)
+        await pilot.press("escape")  # nothing typed: leaves at once
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+
+        await new_customer_form(pilot)
+        await pilot.press(*"zhao")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await shows(pilot, "Leave the form? What you typed will be lost.")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
+        assert app.screen.query_one("#name", Input).value == "zhao"
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+    assert all(hit.name != "zhao" for hit in customers.search(ui.db, "zhao"))  # nothing was saved
+
+
+async def test_ctrl_q_on_a_form_with_input_asks_before_quitting(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await new_customer_form(pilot)
+        await pilot.press(*"zhao")
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await shows(pilot, "Quit and lose what you typed in this form?")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running)
+
+
+# --- Editing -------------------------------------------------------------------------------------------
+
+
+async def test_editing_the_segment_applies_at_once(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, "wf")
+        await edit_form(pilot, "王芳")
+        segment = app.screen.query_one("#segment", Select)
+        assert segment.value == "vip"
+        segment.focus()
+        await pilot.press("enter", "up", "up", "enter")  # open the list, VIP -> Quality -> Mass, choose
+        await pilot.pause()
+        assert segment.value == "mass"
+        assert await save(pilot) is None
+        await wait_until(pilot, lambda: loaded(app) and app.screen.file.segment == "mass")
+        text = await shows(pilot, "王芳  110105********002X  Individual  Mass")
+        assert "waits for a second key" not in text
+    assert customers.customer_file(ui.db, ui.customer_ids["王芳"]).segment == "mass"
+
+
+async def test_a_new_registered_mobile_waits_for_a_supervisors_second_key(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, "wf")
+        await edit_form(pilot, "王芳")
+        await fill(pilot, "mobile", "13900001234")
+        assert await save(pilot) is None
+        await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is not None)
+        await pilot.pause()
+        change = app.screen.file.pending_change
+        await shows(pilot, f"Identity change {change.id} waits for a second key (F7).",
+                    "Mobile: 138****8000 (registered)")  # unchanged until the second key
+
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await shows(pilot, "Second key required", "Change of Registered mobile for 王芳")
+
+        # The maker's own credentials, however good, are not a second key.
+        await type_credentials(pilot, "teller1", PASSWORD, next_code(ui))
+        await wait_until(pilot, lambda: widget_text(app, "#second-key-message") not in ("", "Checking…"))
+        assert widget_text(app, "#second-key-message") == "The second key must come from someone other than you."
+        assert isinstance(app.screen, SecondKeyScreen)
+        assert customers.customer_file(ui.db, ui.customer_ids["王芳"]).pending_change is not None
+
+        # The supervisor steps over and types their own.
+        await fill(pilot, "username", "")
+        await type_credentials(pilot, "super1", PASSWORD, code_for(ui, "super1"))
+        await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is None)
+        text = await shows(pilot, "Mobile: 139****1234 (registered)")
+        assert "waits for a second key" not in text
+    assert customers.customer_file(ui.db, ui.customer_ids["王芳"]).registered_mobile.number == "13900001234"
+
+
+async def test_a_new_id_number_waits_too_and_escape_backs_out_of_the_second_key(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, "lq")
+        await edit_form(pilot, "李强")
+        await fill(pilot, "id-number", NEW_ID)
+        assert await save(pilot) is None
+        await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is not None)
+        await shows(pilot, "waits for a second key (F7)",
+                    "李强  310101********7894")  # the old number until a supervisor approves
+
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await pilot.pause()
+        summary = widget_text(app, "#second-key-summary")
+        assert summary.startswith("Change of ") and "ID number" in summary and summary.endswith(" for 李强")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen))
+        await shows(pilot, "waits for a second key (F7)")
+    waiting = customers.customer_file(ui.db, ui.customer_ids["李强"])
+    assert waiting.id_number == "310101199003077894"
+    assert waiting.pending_change.after["id_number"] == NEW_ID

@@ -1,0 +1,153 @@
+"""The login screen, driven with Pilot as a teller would: good credentials, each kind of refusal, lockout,
+a replayed code, and the keys that leave or do nothing."""
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Input
+
+from screens.login import LoginScreen
+from screens.lookup import LookupScreen
+from teller import clock, totp
+from tests.helpers import PASSWORD
+from tests.ui_support import (
+    code_for, make_app, seed_ui_bank, shows, sign_in, type_credentials, wait_until, widget_text,
+)
+
+pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def ui(db):
+    return seed_ui_bank(db)
+
+
+def wrong_code(ui, username: str = "teller1") -> str:
+    """Six digits that match none of the codes valid around now."""
+    now = clock.now()
+    valid = {totp.code_at(ui.secrets[username], now + timedelta(seconds=offset)) for offset in (-60, -30, 0, 30, 60)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
+
+
+async def refused(pilot, username: str | None, password: str, code: str) -> str:
+    """Type one attempt and wait for the refusal: the password and code are emptied and the reason shown."""
+    await type_credentials(pilot, username, password, code)
+    app = pilot.app
+
+    def answered() -> bool:
+        fields = [app.screen.query_one(f"#{name}", Input).value for name in ("password", "code")]
+        return fields == ["", ""] and widget_text(app, "#login-message") != "Signing in…"
+
+    await wait_until(pilot, answered)
+    assert app.session is None
+    assert isinstance(app.screen, LoginScreen)
+    return widget_text(app, "#login-message")
+
+
+async def test_login_screen_names_the_ledger_and_the_fields(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Teller workstation: sign in", "Ledger: embedded SQLite file /srv/teller/ledger.sqlite3",
+                    "User name", "Password", "Code (6 digits)", "f1 Help")
+        assert app.focused is app.screen.query_one("#username")
+
+
+async def test_good_login_lands_on_lookup_with_the_session_bar(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+        bar = (await shows(pilot, "Teller1 (teller1)")).splitlines()[0]
+        assert "Teller1 (teller1)" in bar
+        assert "Teller" in bar.split("(teller1)")[1]  # the role
+        assert "Test branch" in bar
+        assert "Branch 0101" in bar
+        assert "2026-11-24" in bar  # the branch's business date, not today's date
+        assert app.focused is app.screen.query_one("#search")
+        assert app.session.actor.username == "teller1"
+
+
+async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        reason = await refused(pilot, "teller1", "not-the-password", code_for(ui, "teller1"))
+        assert reason == "wrong user name, password or code"
+        await shows(pilot, "wrong user name, password or code")
+        assert app.screen.query_one("#username", Input).value == "teller1"
+        assert app.focused is app.screen.query_one("#password")
+
+
+async def test_a_wrong_code_is_refused(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        reason = await refused(pilot, "teller1", PASSWORD, wrong_code(ui))
+        assert reason == "wrong user name, password or code"
+
+
+async def test_an_unknown_user_is_refused_like_a_wrong_password(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        reason = await refused(pilot, "nobody", PASSWORD, "123456")
+        assert reason == "wrong user name, password or code"
+
+
+async def test_a_code_that_is_not_six_digits_is_named_as_an_input_error(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        reason = await refused(pilot, "teller1", PASSWORD, "12a456")
+        assert reason == "code: the code is 6 digits 0-9, nothing else"
+        reason = await refused(pilot, None, PASSWORD, "12345")
+        assert reason == "code: the code has 6 digits (got 5)"
+        # An input error is not a failed attempt: the right credentials still work at once.
+        await type_credentials(pilot, None, PASSWORD, code_for(ui, "teller1"))
+        await wait_until(pilot, lambda: app.session is not None)
+
+
+async def test_five_failures_lock_the_user_out_plainly_and_the_right_credentials_are_then_refused(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        reasons = [await refused(pilot, "teller1", "wrong-1", "123456")]
+        for attempt in range(2, 6):
+            reasons.append(await refused(pilot, None, f"wrong-{attempt}", "123456"))
+        assert reasons[:4] == ["wrong user name, password or code"] * 4
+        assert reasons[4].startswith("too many failed attempts: teller1 is locked until ")
+        assert reasons[4].endswith(" UTC")
+        await shows(pilot, "too many failed attempts: teller1 is locked until")
+
+        reason = await refused(pilot, None, PASSWORD, code_for(ui, "teller1"))
+        assert reason.startswith("teller1 is locked until ")
+        assert app.session is None
+
+
+async def test_a_code_already_used_is_refused_as_a_replay(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        code = code_for(ui, "teller1")
+        await type_credentials(pilot, "teller1", PASSWORD, code)
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen) and app.session is None)
+        await pilot.pause()
+        reason = await refused(pilot, "teller1", PASSWORD, code)
+        assert reason == "that code was already used: wait for the next code"
+
+
+async def test_escape_on_the_login_screen_does_nothing_and_ctrl_q_quits(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.click("#username")
+        await pilot.press(*"teller1", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#username", Input).value == "teller1"
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: not app.is_running)
+    assert app.return_code == 0
