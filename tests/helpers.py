@@ -1,9 +1,10 @@
 """Seeding a small bank and posting through the real instruction and approval path."""
 
-import itertools
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -121,3 +122,9 @@ def enrol(db: Database, username: str) -> str:
     secret, _uri = staff.begin_totp_enrolment(db, system_actor("tests"), username)
     staff.confirm_totp_enrolment(db, system_actor("tests"), username, totp.code_at(secret, clock.now()))
     return secret
+
+
+def reference(name: str) -> dict:
+    """A test-vector file from ../shared/reference (beside the repository, as in CI)."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "reference" / name
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,18 +1,15 @@
 """Identity and phone numbers against the shared reference vectors, plus the rules the vectors do not reach."""
 
-import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from stdnum.cn import ric
 
 from teller import identifiers
 from teller.errors import InputError
+from tests.helpers import reference
 
-REFERENCE = json.loads(
-    (Path(__file__).resolve().parents[2] / "shared" / "reference" / "identifiers.json").read_text(encoding="utf-8")
-)
+REFERENCE = reference("identifiers.json")
 RESIDENT = REFERENCE["resident_id"]
 USCC = REFERENCE["unified_social_credit_code"]
 MOBILE = REFERENCE["mobile"]

@@ -2,8 +2,6 @@
 notes, creating a customer through every validation failure, leaving a form, and edits that apply at
 once or wait for a supervisor's second key."""
 
-import json
-from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Select, Tabs
@@ -15,7 +13,7 @@ from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
 from teller import customers
 from teller.ledger import Leg
-from tests.helpers import PASSWORD, deposit, submit
+from tests.helpers import PASSWORD, deposit, reference, submit
 from tests.ui_support import (
     code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
     widget_text,
@@ -23,9 +21,7 @@ from tests.ui_support import (
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
-REFERENCE = json.loads(
-    (Path(__file__).resolve().parents[2] / "shared" / "reference" / "identifiers.json").read_text(encoding="utf-8")
-)
+REFERENCE = reference("identifiers.json")
 NEW_ID = "110101200001011232"  # valid, and nobody's in the seeded bank
 TAB_ORDER = ("tab-identity", "tab-accounts", "tab-transactions", "tab-pending", "tab-notes")
 
