@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input, Static
 from teller import customers
 from teller.customers import CustomerHit
 from teller.errors import TellerError
+from teller.ui.commands import FIND_CUSTOMER, NEW_CUSTOMER
 from teller.i18n import N_, _
 from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
@@ -21,6 +22,8 @@ class LookupScreen(TellerScreen):
     BINDINGS = [
         Binding("escape", "clear", N_("Clear"), tooltip=N_("Empty the search box"), id="clear"),
         Binding("down", "to_results", N_("Results"), show=False, tooltip=N_("Move into the results")),
+        FIND_CUSTOMER.binding(show=True),
+        NEW_CUSTOMER.binding(show=True),
     ]
     DEFAULT_CSS = """
     #search { margin: 1 1 0 1; }

@@ -77,10 +77,14 @@ def resident_id(rng: random.Random, used: set[str]) -> tuple[str, str]:
             return number, "male" if int(body[-1]) % 2 else "female"
 
 
+# Surnames are far from uniform: the list is in order of frequency, so earlier ones weigh more (王 about 6%).
+SURNAME_WEIGHTS = [max(1, 30 - rank) for rank in range(len(SURNAMES))]
+
+
 def person_name(rng: random.Random) -> str:
     if rng.random() < 0.05:
         return rng.choice(LATIN_NAMES)
-    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+    return rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0] + rng.choice(GIVEN)
 
 
 def mobile(rng: random.Random, used: set[str]) -> str:

@@ -24,8 +24,10 @@ class UserCommand:
     def allowed_for(self, roles: tuple[str, ...]) -> bool:
         return not self.roles or bool(set(self.roles) & set(roles))
 
-    def binding(self) -> Binding:
-        return Binding(self.key, self.action, self.title, show=self.show, tooltip=self.help, id=self.id)
+    def binding(self, *, show: bool | None = None) -> Binding:
+        """The key binding; `show` overrides whether the footer lists it (a screen may feature a command)."""
+        shown = self.show if show is None else show
+        return Binding(self.key, self.action, self.title, show=shown, tooltip=self.help, id=self.id)
 
     @property
     def translated_title(self) -> str:
@@ -33,13 +35,15 @@ class UserCommand:
 
 
 HELP = UserCommand("help", "f1", "app.help", N_("Help"), N_("Show the keys of this screen"))
+# Find and New customer work everywhere but are listed in the footer only where they are the next step
+# (the lookup screen): an 80-column footer has no room for every command on every screen.
 FIND_CUSTOMER = UserCommand(
     "find_customer", "f2", "app.find_customer", N_("Find"),
-    N_("Find a customer by name, pinyin, ID number, mobile or account number"),
+    N_("Find a customer by name, pinyin, ID number, mobile or account number"), show=False,
 )
 NEW_CUSTOMER = UserCommand(
     "new_customer", "f3", "app.new_customer", N_("New customer"), N_("Create a customer file"),
-    roles=CUSTOMER_MAKERS,
+    roles=CUSTOMER_MAKERS, show=False,
 )
 # Lock and Sign out stay off the footer (it has no room at 80 columns); F1 and Ctrl+P list them.
 LOCK = UserCommand("lock", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the screen until you sign in again"),
