@@ -55,7 +55,7 @@ class LedgerLocation:
         if self.is_sqlite:
             return _("Ledger: embedded SQLite file {path} (from {source})").format(
                 path=self.url.database, source=source)
-        shown = self.url.set(password=None).render_as_string(hide_password=True)
+        shown = self.url._replace(password=None).render_as_string(hide_password=True)  # URL is a NamedTuple
         return _("Ledger: PostgreSQL {url} (from {source})").format(url=shown, source=source)
 
 
