@@ -35,10 +35,11 @@ class CustomerFormScreen(TellerScreen):
     ]
     DEFAULT_CSS = """
     #form { padding: 0 1; }
-    #form-title { text-style: bold; }
-    #form Label { margin-top: 1; }
-    #form Horizontal { height: auto; }
-    #form Horizontal > Select { width: 1fr; }
+    #form-title { text-style: bold; margin-bottom: 1; }
+    #form .form-row { height: 1; margin-bottom: 1; }
+    #form .form-row Label { width: 26; }
+    #form .form-row Input, #form .form-row Select { width: 1fr; background: $boost; }
+    #form .form-row Input:focus, #form .form-row Select:focus { background: $primary 40%; }
     #form-message { color: $error; height: auto; padding: 0 1; }
     """
 
@@ -69,24 +70,24 @@ class CustomerFormScreen(TellerScreen):
         with VerticalScroll(id="form"):
             title = _("New customer") if self.customer_id is None else _("Edit customer")
             yield Static(title, id="form-title")
-            with Horizontal():
-                yield Select([(_(name), kind) for kind, name in KIND_NAMES.items()], value="individual",
-                             allow_blank=False, id="kind")
-                yield Select([(_(name), segment) for segment, name in SEGMENT_NAMES.items()], value="mass",
-                             allow_blank=False, id="segment")
-            yield Label(_("Name (as on the ID document)"))
-            yield Input(id="name", max_length=60)
-            with Horizontal():
-                yield Select([(_(name), id_type) for id_type, name in ID_TYPE_NAMES.items()], value="resident_id",
-                             allow_blank=False, id="id-type")
-            yield Label(_("ID number"))
-            yield Input(id="id-number", max_length=40)
-            yield Label(_("Registered mobile"))
-            yield Input(id="mobile", max_length=24)
-            yield Label(_("Other phone (optional)"))
-            yield Input(id="other-phone", max_length=24)
-            yield Label(_("Home address (optional)"))
-            yield Input(id="address", max_length=200)
+            # One line per field, label beside it, so the whole form fits an 80x24 screen.
+            fields = (
+                (_("Customer kind"), Select([(_(name), kind) for kind, name in KIND_NAMES.items()],
+                                            value="individual", allow_blank=False, compact=True, id="kind")),
+                (_("Segment"), Select([(_(name), segment) for segment, name in SEGMENT_NAMES.items()],
+                                      value="mass", allow_blank=False, compact=True, id="segment")),
+                (_("Name (as on the ID document)"), Input(id="name", max_length=60, compact=True)),
+                (_("ID type"), Select([(_(name), id_type) for id_type, name in ID_TYPE_NAMES.items()],
+                                      value="resident_id", allow_blank=False, compact=True, id="id-type")),
+                (_("ID number"), Input(id="id-number", max_length=40, compact=True)),
+                (_("Registered mobile"), Input(id="mobile", max_length=24, compact=True)),
+                (_("Other phone (optional)"), Input(id="other-phone", max_length=24, compact=True)),
+                (_("Home address (optional)"), Input(id="address", max_length=200, compact=True)),
+            )
+            for label, field in fields:
+                with Horizontal(classes="form-row"):
+                    yield Label(label)
+                    yield field
         # Under the scrolling form, not in it: a refusal stays in sight wherever the form is scrolled to.
         yield Static("", id="form-message", markup=False)
 
