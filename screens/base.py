@@ -23,12 +23,16 @@ def translated(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
     }
 
 
-class TellerScreen(Screen):
-    """A signed-in screen: session bar on top, the keys of the moment in the footer."""
+class TranslatedBindings:
+    """Mixed into every screen with a footer: its key descriptions are shown in the user's language."""
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return translated(super().active_bindings)
+
+
+class TellerScreen(TranslatedBindings, Screen):
+    """A signed-in screen: session bar on top, the keys of the moment in the footer."""
 
     def compose_frame(self) -> ComposeResult:
         yield SessionBar(self.app.session)

@@ -7,10 +7,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from teller.i18n import N_, _
-from screens.base import translated
+from screens.base import TranslatedBindings
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
     BINDINGS = [Binding("escape,n", "answer(False)", N_("No")), Binding("y", "answer(True)", N_("Yes"))]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
@@ -23,10 +23,6 @@ class ConfirmScreen(ModalScreen[bool]):
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
-
-    @property
-    def active_bindings(self):
-        return translated(super().active_bindings)
 
     def compose(self) -> ComposeResult:
         with Vertical():

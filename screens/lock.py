@@ -12,10 +12,10 @@ from teller import authentication
 from teller.errors import TellerError
 from teller.i18n import N_, _
 from teller.ui.widgets.credentials import CredentialFields, Credentials
-from screens.base import translated
+from screens.base import TranslatedBindings
 
 
-class LockScreen(Screen):
+class LockScreen(TranslatedBindings, Screen):
     HELP_TITLE = N_("Screen locked")
     BINDINGS = [Binding("ctrl+o", "app.sign_out", N_("Sign out"), tooltip=N_("Sign out instead of unlocking"))]
     DEFAULT_CSS = """
@@ -31,10 +31,6 @@ class LockScreen(Screen):
         def __init__(self, reason: str) -> None:
             super().__init__()
             self.reason = reason
-
-    @property
-    def active_bindings(self):
-        return translated(super().active_bindings)
 
     def compose(self) -> ComposeResult:
         info = self.app.session

@@ -13,10 +13,10 @@ from teller.errors import TellerError
 from teller.i18n import N_, _
 from teller.staff import SessionInfo
 from teller.ui.widgets.credentials import CredentialFields, Credentials
-from screens.base import translated
+from screens.base import TranslatedBindings
 
 
-class LoginScreen(Screen):
+class LoginScreen(TranslatedBindings, Screen):
     HELP_TITLE = N_("Sign in")
     BINDINGS = [HELP.binding(), QUIT.binding()]
     DEFAULT_CSS = """
@@ -43,10 +43,6 @@ class LoginScreen(Screen):
             super().__init__()
             self.codes = codes
             self.problem = problem
-
-    @property
-    def active_bindings(self):
-        return translated(super().active_bindings)
 
     def compose(self) -> ComposeResult:
         with Center():

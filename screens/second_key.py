@@ -13,10 +13,10 @@ from teller.actor import Actor
 from teller.errors import TellerError
 from teller.i18n import N_, _
 from teller.ui.widgets.credentials import CredentialFields, Credentials
-from screens.base import translated
+from screens.base import TranslatedBindings
 
 
-class SecondKeyScreen(ModalScreen[Actor | None]):
+class SecondKeyScreen(TranslatedBindings, ModalScreen[Actor | None]):
     """Returns the authenticated checker, or None if the maker backs out. The service still checks
     that the checker is not the maker and has the authority."""
 
@@ -42,10 +42,6 @@ class SecondKeyScreen(ModalScreen[Actor | None]):
     def __init__(self, summary: str) -> None:
         super().__init__()
         self.summary = summary
-
-    @property
-    def active_bindings(self):
-        return translated(super().active_bindings)
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -109,6 +109,12 @@ def _approve(database: Database, checkers: tuple[Actor, Actor], made) -> None:
         instructions.approve(database, made.id, manager)
 
 
+def _demo_location(directory: Path) -> config.LedgerLocation:
+    """The demo ledger's file, with its key file named explicitly (a demo never touches the OS keyring)."""
+    os.environ[keys.KEY_FILE_ENV] = str(directory / "ledger.key")
+    return config.LedgerLocation(make_url(f"sqlite:///{directory / 'ledger.sqlite3'}"), "teller demo")
+
+
 def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[str], None] = print) -> DemoLedger:
     """Create a fresh demo ledger in the user data directory (replacing an older demo)."""
     directory = demo_directory()
@@ -116,8 +122,7 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
     for leftover in directory.glob("ledger.sqlite3*"):
         leftover.unlink()
     (directory / "ledger.key").unlink(missing_ok=True)
-    os.environ[keys.KEY_FILE_ENV] = str(directory / "ledger.key")
-    location = config.LedgerLocation(make_url(f"sqlite:///{directory / 'ledger.sqlite3'}"), "teller demo")
+    location = _demo_location(directory)
     operator = system_actor("demo")
     database, _created = bootstrap.upgrade(location, operator, demo=True)
     rng = random.Random(seed)
@@ -204,6 +209,5 @@ def open_existing() -> DemoLedger:
     directory = demo_directory()
     if not (directory / "ledger.sqlite3").exists():
         raise ConfigError(_("there is no demo ledger yet: run `teller demo` first"))
-    os.environ[keys.KEY_FILE_ENV] = str(directory / "ledger.key")
-    location = config.LedgerLocation(make_url(f"sqlite:///{directory / 'ledger.sqlite3'}"), "teller demo")
+    location = _demo_location(directory)
     return DemoLedger(bootstrap.open_database(location), location.describe() + " [DEMO]")

@@ -131,10 +131,13 @@ def _current_payload(instruction: Instruction) -> str:
     )
 
 
-def _view(session: Session, instruction: Instruction) -> InstructionView:
-    entry_id = session.execute(
-        select(JournalEntry.id).where(JournalEntry.instruction_id == instruction.id)
-    ).scalar()
+def _current_view(session: Session, instruction: Instruction) -> InstructionView:
+    """The instruction as callers see it, with the id of the entry it posted (if any)."""
+    entry_id = session.execute(select(JournalEntry.id).where(JournalEntry.instruction_id == instruction.id)).scalar()
+    return _view(instruction, entry_id)
+
+
+def _view(instruction: Instruction, entry_id: int | None) -> InstructionView:
     return InstructionView(
         id=instruction.id,
         kind=instruction.kind,
@@ -214,7 +217,7 @@ def submit(db: Database, actor: Actor, request: InstructionRequest) -> Instructi
             if previous.payload_hash != payload_hash:
                 raise LedgerError(_("idempotency key {key} was already used for a different instruction").format(
                     key=key))
-            return _view(session, previous)
+            return _current_view(session, previous)
         accounts = ledger.lock_accounts(session, {leg.account_number for leg in request.legs})
         ledger.check_legs(request.legs, {number: account.currency for number, account in accounts.items()})
         for leg in request.legs:
@@ -252,7 +255,7 @@ def submit(db: Database, actor: Actor, request: InstructionRequest) -> Instructi
             business_date=branch.business_date, kind=request.kind, amount=amount, currency=request.currency,
             legs=[leg.as_list() for leg in request.legs], payload_hash=payload_hash, required_checkers=required,
         )
-        return _view(session, instruction)
+        return _current_view(session, instruction)
 
     try:
         return db.run(work)
@@ -372,7 +375,7 @@ def approve(db: Database, instruction_id: int, checker: Actor) -> InstructionVie
                 session, checker, "instruction.first_key", object_type="instruction", object_id=instruction.id,
                 business_date=instruction.business_date, branch_id=instruction.branch_id,
             )
-            return _view(session, instruction)
+            return _current_view(session, instruction)
         if instruction.checker_id is None:
             instruction.checker_id = checker.staff_id
         else:
@@ -390,7 +393,7 @@ def approve(db: Database, instruction_id: int, checker: Actor) -> InstructionVie
         ledger.post_entry(
             session, checker, instruction, _stored_legs(instruction), reverses_entry_id=payload.get("reverses_entry")
         )
-        return _view(session, instruction)
+        return _current_view(session, instruction)
 
     view = db.run(work)
     if view is None:
@@ -411,7 +414,7 @@ def reject(db: Database, instruction_id: int, checker: Actor, reason: str) -> In
             raise ApprovalError(_("{username} has no role that may reject instructions").format(
                 username=checker.username))
         _finish(session, checker, instruction, "REJECTED", reason)
-        return _view(session, instruction)
+        return _current_view(session, instruction)
 
     return db.run(work)
 
@@ -422,7 +425,7 @@ def cancel(db: Database, instruction_id: int, maker: Actor) -> InstructionView:
         if maker.staff_id != instruction.maker_id:
             raise ApprovalError(_("only the maker can cancel an instruction; a checker rejects it"))
         _finish(session, maker, instruction, "CANCELLED", "cancelled by the maker")
-        return _view(session, instruction)
+        return _current_view(session, instruction)
 
     return db.run(work)
 
@@ -478,17 +481,22 @@ def get(db: Database, instruction_id: int) -> InstructionView:
         instruction = session.get(Instruction, instruction_id)
         if instruction is None:
             raise LedgerError(_("instruction {id} does not exist").format(id=instruction_id))
-        return _view(session, instruction)
+        return _current_view(session, instruction)
 
     return db.run(work, readonly=True)
 
 
 def list_instructions(db: Database, *, status: str | None = None, limit: int = 100) -> list[InstructionView]:
     def work(session: Session) -> list[InstructionView]:
-        query = select(Instruction).order_by(Instruction.id.desc()).limit(limit)
+        query = (
+            select(Instruction, JournalEntry.id)
+            .outerjoin(JournalEntry, JournalEntry.instruction_id == Instruction.id)
+            .order_by(Instruction.id.desc())
+            .limit(limit)
+        )
         if status:
             query = query.where(Instruction.status == status.upper())
-        return [_view(session, instruction) for instruction in session.scalars(query)]
+        return [_view(instruction, entry_id) for instruction, entry_id in session.execute(query)]
 
     return db.run(work, readonly=True)
 
