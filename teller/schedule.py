@@ -32,6 +32,7 @@ rounded once, HALF_UP, where it is stated above; nothing is a float and no inter
 
 from dataclasses import dataclass
 from datetime import MAXYEAR, date
+from functools import cache
 from decimal import Decimal
 
 from teller.errors import InputError
@@ -53,7 +54,6 @@ MAX_MONTHS = 480
 MAX_PRINCIPAL = 10**15  # minor units: 10 trillion yuan, so even 40 years' interest at 100% fits 64 bits
 MAX_RATE_PLACES = 10  # decimal places of the annual rate as a fraction (0.0435 has 4): 8 in a percentage
 _DAYS_IN_YEAR = {"actual/365": 365, "actual/360": 360}
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +87,23 @@ class Schedule:
 
 def due_dates(first_due: date, months: int) -> tuple[date, ...]:
     """`months` monthly due dates from `first_due`, on its day of the month or the month's last day."""
-    day, start = first_due.day, first_due.year * 12 + first_due.month - 1
+    day, year, month = first_due.day, first_due.year, first_due.month
+    days = _clamped_days(day, _is_leap(year))
     dates = []
-    for index in range(start, start + months):
-        year, month = divmod(index, 12)
-        if day <= 28:
-            dates.append(date(year, month + 1, day))
+    for _ in range(months):
+        dates.append(date(year, month, days[month - 1]))
+        if month == 12:
+            year, month = year + 1, 1
+            days = _clamped_days(day, _is_leap(year))
         else:
-            last = 29 if month == 1 and _is_leap(year) else _MONTH_DAYS[month]
-            dates.append(date(year, month + 1, min(day, last)))
+            month += 1
     return tuple(dates)
+
+
+@cache
+def _clamped_days(day: int, leap: bool) -> tuple[int, ...]:
+    """`day` in each month of a (leap) year, clamped to the month's length."""
+    return tuple(min(day, length) for length in (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31))
 
 
 def build_schedule(
@@ -150,24 +157,20 @@ def _amortise(principal: int, num: int, den: int, dues: tuple[date, ...], day_co
               payment: int | None, step: int | None) -> tuple[Installment, ...]:
     """Rows paying `payment` in all (equal installment) or `step` of principal (equal principal, interest-only)
     each period; the last due date, or the first row that can clear the loan, takes all that remains."""
+    # A period's interest, balance x (num/den) x days / basis (30/360: x 1/12), rounded HALF_UP, is
+    # floor((balance x numerator + half) / divisor) with numerator = 2 num days and divisor = 2 den basis.
     if day_count == "30/360":
-        numerators = None
+        numerators = [2 * num] * len(dues)
         divisor = 2 * den * 12
     else:
         previous = (start_date, *dues[:-1])
         numerators = [2 * num * (due - before).days for due, before in zip(dues, previous, strict=True)]
         divisor = 2 * den * _DAYS_IN_YEAR[day_count]
-    half, monthly = divisor // 2, 2 * num
+    half = divisor // 2
     balance, rows, final = principal, [], len(dues)
-    for number, due in enumerate(dues, start=1):
-        # HALF_UP of balance x rate for the period, in exact integers: floor(x + 1/2).
-        interest = (balance * (monthly if numerators is None else numerators[number - 1]) + half) // divisor
-        if payment is not None:
-            paid = payment - interest
-            if paid < 0:
-                paid = 0
-        else:
-            paid = step
+    for number, (due, numerator) in enumerate(zip(dues, numerators, strict=True), start=1):
+        interest = (balance * numerator + half) // divisor
+        paid = step if payment is None else max(payment - interest, 0)
         if paid >= balance or number == final:
             balance, paid = 0, balance
         else:
