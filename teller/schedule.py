@@ -126,6 +126,8 @@ def build_schedule(
     Bad input raises `InputError` naming the field.
     """
     _check(principal, annual_rate, months, method, first_due, installment_multiple, day_count, start_date)
+    if fixed_payment is not None and method != "equal_installment":
+        raise InputError("fixed payment", _("a fixed payment applies to equal installments only"))
     num, den = annual_rate.as_integer_ratio()
     dues = due_dates(first_due, months)
     if method == "bullet":
@@ -137,8 +139,6 @@ def build_schedule(
             if fixed_payment is not None:
                 _check_fixed(fixed_payment, payment, months, installment_multiple)
                 payment = fixed_payment
-        elif fixed_payment is not None:
-            raise InputError("fixed payment", _("a fixed payment applies to equal installments only"))
         elif method == "equal_principal":
             step = _round_half_up(principal, months)
         else:
@@ -157,8 +157,8 @@ def _amortise(principal: int, num: int, den: int, dues: tuple[date, ...], day_co
               payment: int | None, step: int | None) -> tuple[Installment, ...]:
     """Rows paying `payment` in all (equal installment) or `step` of principal (equal principal, interest-only)
     each period; the last due date, or the first row that can clear the loan, takes all that remains."""
-    # A period's interest, balance x (num/den) x days / basis (30/360: x 1/12), rounded HALF_UP, is
-    # floor((balance x numerator + half) / divisor) with numerator = 2 num days and divisor = 2 den basis.
+    # A period's interest, balance x (num/den) x days / basis rounded HALF_UP, is floor((balance x numerator +
+    # half) / divisor) with numerator = 2 num days, divisor = 2 den basis (30/360: one month of a 12-month basis).
     if day_count == "30/360":
         numerators = [2 * num] * len(dues)
         divisor = 2 * den * 12

@@ -286,6 +286,7 @@ GOOD = {"principal": 100_000_00, "annual_rate": Decimal("0.0435"), "months": 12,
     ({"fixed_payment": 8_000_00}, "fixed payment", "at least 8,530.99"),
     ({"fixed_payment": 9_000_50, "installment_multiple": 100}, "fixed payment", "multiple of 1.00"),
     ({"fixed_payment": 9_000_00, "method": "equal_principal"}, "fixed payment", "equal installments only"),
+    ({"fixed_payment": 9_000_00, "method": "bullet"}, "fixed payment", "equal installments only"),
 ])
 def test_bad_input_is_refused_naming_the_field_and_the_fix(changes, field, fix):
     with pytest.raises(InputError) as refused:
