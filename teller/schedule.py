@@ -32,8 +32,8 @@ rounded once, HALF_UP, where it is stated above; nothing is a float and no inter
 
 from dataclasses import dataclass
 from datetime import MAXYEAR, date
-from functools import cache
 from decimal import Decimal
+from functools import cache
 
 from teller.errors import InputError
 from teller.i18n import N_, _
