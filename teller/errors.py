@@ -14,6 +14,7 @@ FIELD_LABELS = {
     "branch code": N_("branch code"),
     "change": N_("change"),
     "code": N_("code"),
+    "count": N_("cash count"),
     "customer": N_("customer"),
     "display name": N_("display name"),
     "gender": N_("gender"),
