@@ -24,7 +24,7 @@ class DenominationFields(Vertical):
     DEFAULT_CSS = """
     DenominationFields { height: auto; }
     DenominationFields Horizontal { height: 1; }
-    DenominationFields Label { width: 12; }
+    DenominationFields Label { width: 15; }
     DenominationFields Input { height: 1; border: none; padding: 0 1; width: 12; background: $boost; }
     DenominationFields Input:focus { border: none; background: $primary 40%; }
     DenominationFields .amount { width: 1fr; padding-left: 2; color: $text-muted; }
