@@ -244,7 +244,14 @@ class DrawerScreen(TellerScreen):
     # --- Teller: opening, returning, handing over, end of day ------------------------------------------
 
     def action_open_drawer(self) -> None:
-        if self.mine is not None and self.mine.state in ("opening", "open"):
+        """Count the opening cash; while an opening waits for its second key, ask for that key again."""
+        if self.mine is not None and self.mine.state == "opening":
+            summary = _("Drawer opening: {amount} from the vault to {username}").format(
+                amount=format_amount(self.mine.last_count.total), username=self.actor.username)
+            self.post_message(self.Submitted(instructions.get(self.app.db, self.mine.opening_instruction_id),
+                                             summary, None))
+            return
+        if self.mine is not None and self.mine.state == "open":
             self._say(_("Your drawer is already open today."))
             return
         self.app.push_screen(OpenDrawerScreen(), self._opening_counted)

@@ -246,3 +246,26 @@ def test_nothing_posts_on_a_closed_day_until_the_next_is_opened(db, cash_bank):
     made = open_drawer(db, bank, 10_00)
     assert made.business_date == BUSINESS_DATE + timedelta(days=1)
     assert_books_clean(db)
+
+
+def test_the_database_and_the_guard_keep_the_receiver_rule_and_the_counts(db, cash_bank):
+    from models import CashCount
+    from teller.errors import LedgerGuardError
+
+    bank = cash_bank
+    second_teller(db, bank)
+    open_drawer(db, bank, 1_000_00)
+    open_drawer(db, bank, 100_00, teller=db.run(
+        lambda session: staff.actor_for(staff._user(session, "teller2"), "test-terminal")))
+    made = drawers.transfer_to_teller(db, bank.teller, "teller2", 100_00, new_key())
+    with pytest.raises(Exception, match="the teller who receives the cash confirms"):
+        raw(db, "UPDATE instruction SET checker_id = :checker WHERE id = :id", checker=bank.supervisor.staff_id,
+            id=made.id)
+
+    def alter_count(session):
+        count = session.query(CashCount).first()
+        count.pieces_10 += 1
+
+    with pytest.raises(LedgerGuardError, match="never changed"):
+        db.run(alter_count)
+    assert_books_clean(db)

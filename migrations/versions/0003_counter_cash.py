@@ -12,6 +12,7 @@ Enforced in the database (triggers on SQLite, plpgsql functions on PostgreSQL):
   counts are never changed or deleted;
 - a drawer session closes only with an empty drawer, becomes void only when its opening instruction
   failed, and never changes once closed or void;
+- the first key of cash handed from drawer to drawer comes from the teller who owns the receiving drawer;
 - receipt numbers run 1, 2, 3... per branch with no gap, for approved instructions only; a receipt
   changes only by counting one more reprint.
 """
@@ -122,6 +123,15 @@ def downgrade() -> None:
 # --- Dialect-specific objects --------------------------------------------------------------------------
 
 SQLITE_UPGRADE = [
+    """CREATE TRIGGER instruction_receiver_confirms BEFORE UPDATE OF checker_id ON instruction
+        WHEN NEW.kind = 'drawer_to_drawer' AND OLD.checker_id IS NULL AND NEW.checker_id IS NOT NULL BEGIN
+        SELECT RAISE(ABORT, 'teller: the teller who receives the cash confirms a drawer-to-drawer transfer')
+         WHERE NOT EXISTS (SELECT 1 FROM json_each(NEW.payload, '$.legs') AS leg
+                           WHERE json_extract(leg.value, '$[1]') > 0
+                             AND json_extract(leg.value, '$[0]') = (
+                                 SELECT b.code || '-1002-' || s.username FROM branch b, staff_user s
+                                  WHERE b.id = NEW.branch_id AND s.id = NEW.checker_id));
+    END""",
     """CREATE TRIGGER instruction_on_open_day BEFORE INSERT ON instruction BEGIN
         SELECT RAISE(ABORT, 'teller: the branch''s business day is closed (or is another date): nothing posts')
          WHERE NOT EXISTS (SELECT 1 FROM branch WHERE id = NEW.branch_id AND day_open
@@ -193,13 +203,26 @@ SQLITE_UPGRADE = [
 ]
 
 SQLITE_TRIGGER_NAMES = [
-    "instruction_on_open_day", "branch_business_day", "drawer_session_before_insert",
+    "instruction_receiver_confirms", "instruction_on_open_day", "branch_business_day", "drawer_session_before_insert",
     "drawer_session_before_update", "drawer_session_no_delete", "cash_count_before_insert",
     "cash_count_no_update", "cash_count_no_delete", "receipt_before_insert", "receipt_before_update",
     "receipt_no_delete",
 ]
 
 POSTGRES_UPGRADE = [
+    """CREATE FUNCTION teller_instruction_receiver_confirms() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(NEW.payload::jsonb -> 'legs') AS leg
+                       WHERE (leg ->> 1)::bigint > 0
+                         AND leg ->> 0 = (SELECT b.code || '-1002-' || s.username FROM branch b, staff_user s
+                                           WHERE b.id = NEW.branch_id AND s.id = NEW.checker_id)) THEN
+            RAISE EXCEPTION 'teller: the teller who receives the cash confirms a drawer-to-drawer transfer';
+        END IF;
+        RETURN NEW;
+    END $$""",
+    "CREATE TRIGGER instruction_receiver_confirms BEFORE UPDATE OF checker_id ON instruction FOR EACH ROW"
+    " WHEN (NEW.kind = 'drawer_to_drawer' AND OLD.checker_id IS NULL AND NEW.checker_id IS NOT NULL)"
+    " EXECUTE FUNCTION teller_instruction_receiver_confirms()",
     """CREATE FUNCTION teller_instruction_on_open_day() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF NOT EXISTS (SELECT 1 FROM branch WHERE id = NEW.branch_id AND day_open
@@ -310,7 +333,7 @@ POSTGRES_UPGRADE = [
 ]
 
 POSTGRES_FUNCTION_NAMES = [
-    "teller_instruction_on_open_day", "teller_branch_business_day", "teller_drawer_session_before_insert",
+    "teller_instruction_receiver_confirms", "teller_instruction_on_open_day", "teller_branch_business_day", "teller_drawer_session_before_insert",
     "teller_drawer_session_before_update", "teller_cash_count_before_insert", "teller_receipt_before_insert",
     "teller_receipt_before_update",
 ]
