@@ -126,7 +126,7 @@ def count_view(count: CashCount) -> CountView:
     )
 
 
-def _require_role(actor: Actor, roles: tuple[str, ...], what: str) -> None:
+def require_role(actor: Actor, roles: tuple[str, ...], what: str) -> None:
     if actor.staff_id is None or not set(actor.roles) & set(roles):
         raise LedgerError(_("{username} may not {what}").format(username=actor.username, what=what))
 
@@ -219,7 +219,7 @@ def _drawer_view(session: Session, branch: Branch, user: StaffUser) -> DrawerVie
 
 def my_drawer(db: Database, actor: Actor) -> DrawerView:
     """The signed-in teller's drawer today."""
-    _require_role(actor, DRAWER_ROLES, _("keep a cash drawer"))
+    require_role(actor, DRAWER_ROLES, _("keep a cash drawer"))
 
     def work(session: Session) -> DrawerView:
         return _drawer_view(session, _branch(session, actor), session.get(StaffUser, actor.staff_id))
@@ -248,7 +248,7 @@ def branch_drawers(db: Database, actor: Actor) -> list[DrawerView]:
 def open_drawer(db: Database, teller: Actor, pieces: Pieces, idempotency_key: str) -> InstructionView:
     """Ask for the counted cash from the vault: a vault-to-drawer instruction for the count's total, the
     drawer session and the count, in one transaction. The supervisor's second key moves the cash."""
-    _require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
+    require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
     pieces = check_pieces(pieces)
     total = count_total(pieces)
     if total <= 0:
@@ -291,7 +291,7 @@ def _check_amount(amount: int) -> None:
 def return_to_vault(db: Database, teller: Actor, amount: int, idempotency_key: str) -> InstructionView:
     """Cash from the teller's open drawer back to the vault (the excess over the limit, or any amount);
     the vault's keeper confirms it with the second key."""
-    _require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
+    require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
     _check_amount(amount)
 
     def work(session: Session) -> InstructionView:
@@ -312,7 +312,7 @@ def transfer_to_teller(
 ) -> InstructionView:
     """Cash from this teller's drawer into another teller's open drawer; the receiving teller confirms
     with their own password and code (the first key of a drawer_to_drawer instruction)."""
-    _require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
+    require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
     _check_amount(amount)
     receiver_name = receiver_username.strip().lower()
     if not receiver_name:

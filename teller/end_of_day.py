@@ -25,7 +25,7 @@ from teller.actor import Actor
 from teller.db import Database
 from teller.documents import Document, branch_time
 from teller.drawers import (
-    DRAWER_ROLES, Pieces, _require_role, check_pieces, count_row, count_view, denomination_text, last_count,
+    DRAWER_ROLES, Pieces, require_role, check_pieces, count_row, count_view, denomination_text, last_count,
     open_session,
 )
 from teller.errors import ApprovalError, LedgerError
@@ -68,7 +68,7 @@ def difference_text(difference: int) -> str:
 
 def count_drawer(db: Database, teller: Actor, pieces: Pieces) -> Balancing:
     """Record the blind count of the teller's open drawer; then answer with the expected balance."""
-    _require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
+    require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
     pieces = check_pieces(pieces)
 
     def work(session: Session) -> Balancing:
@@ -108,7 +108,7 @@ def _approved(session: Session, view: instructions.InstructionView, checker: Act
 def close_drawer(db: Database, teller: Actor, checker: Actor) -> ClosedDrawer:
     """Post the over/short, return the counted cash to the vault and close the drawer: one transaction,
     under the supervisor's second key (`checker`, already authenticated)."""
-    _require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
+    require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
 
     def work(session: Session) -> ClosedDrawer:
         drawer_session = open_session(session, teller)

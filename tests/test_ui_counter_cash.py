@@ -177,3 +177,44 @@ async def test_receipt_is_issued_then_reprinted_marked(ui):
         await shows(pilot, "*** REPRINT ***")
         assert first.exists() and app.screen.saved_to.exists() and first != app.screen.saved_to
     assert_books_clean(ui.db)
+
+
+async def test_cash_handed_to_another_teller_is_confirmed_by_that_teller(ui):
+    from datetime import timedelta
+
+    from teller import clock, staff, totp
+    from teller.actor import system_actor
+    from tests.helpers import enrol
+
+    def make(session):
+        user = staff.create_staff(session, system_actor("tests"), username="teller2", display_name="Teller Two",
+                                  branch_code=ui.bank.branch_code, roles=("teller",), password=PASSWORD)
+        return staff.actor_for(user, "test-terminal")
+
+    receiver = ui.db.run(make)
+    real_now = clock.now
+    clock.now = lambda: real_now() - timedelta(minutes=5)
+    try:
+        secret = enrol(ui.db, "teller2")
+    finally:
+        clock.now = real_now
+    open_drawer(ui.db, ui.bank, 1_000_00)
+    open_drawer(ui.db, ui.bank, 100_00, teller=receiver)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, CashMoveScreen))
+        await paste(pilot, "teller2")
+        await pilot.press("enter")
+        await paste(pilot, "300")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await shows(pilot, "teller2 counts the cash")
+        assert app.screen.query_one("#username", Input).value == "teller2"
+        await type_credentials(pilot, None, PASSWORD, totp.code_at(secret, clock.now()))
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app))
+    assert accounts.get_account(ui.db, accounts.drawer_number(ui.bank.branch_code, "teller2")).balance == 400_00
+    assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 700_00
+    assert_books_clean(ui.db)

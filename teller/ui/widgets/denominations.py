@@ -9,8 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from models.cash import DENOMINATIONS
-from teller.drawers import count_total, denomination_text, parse_pieces
+from teller.drawers import DENOMINATIONS, count_total, denomination_text, parse_pieces
 from teller.errors import InputError
 from teller.i18n import _, format_amount
 
