@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.audit import AuditEvent, AuditHead
+from models.cash import CashCount, DrawerSession, Receipt
 from models.customer import Customer, CustomerAddress, CustomerChange, CustomerNote, CustomerPhone
 from models.ledger import Account, Hold, JournalEntry, Posting
 from models.instruction import Instruction, PendingInstructionAccount
@@ -15,17 +16,20 @@ __all__ = [
     "AuditHead",
     "Base",
     "Branch",
+    "CashCount",
     "Customer",
     "CustomerAddress",
     "CustomerChange",
     "CustomerNote",
     "CustomerPhone",
+    "DrawerSession",
     "Hold",
     "Instruction",
     "JournalEntry",
     "LedgerMeta",
     "PendingInstructionAccount",
     "Posting",
+    "Receipt",
     "StaffRole",
     "StaffUser",
 ]

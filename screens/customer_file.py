@@ -6,7 +6,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
-from teller import customers
+from teller import customers, instructions
 from teller.actor import Actor
 from teller.ui.commands import CUSTOMER_MAKERS, UserCommand
 from teller.customers import CustomerFile, TransactionPage
@@ -28,13 +28,6 @@ ID_TYPE_NAMES = {"resident_id": N_("Resident ID"), "uscc": N_("Unified social cr
 PHONE_KIND_NAMES = {"mobile": N_("Mobile"), "home": N_("Home"), "work": N_("Work")}
 GENDER_NAMES = {"male": N_("Male"), "female": N_("Female")}
 ACCOUNT_STATUS_NAMES = {"open": N_("Open"), "frozen": N_("Frozen"), "closed": N_("Closed")}
-INSTRUCTION_KIND_NAMES = {
-    "cash_deposit": N_("Cash deposit"), "cash_withdrawal": N_("Cash withdrawal"), "transfer": N_("Transfer"),
-    "vault_to_drawer": N_("Vault to drawer"), "drawer_to_vault": N_("Drawer to vault"),
-    "loan_disbursement": N_("Loan disbursement"), "loan_repayment": N_("Loan repayment"),
-    "fee_waiver": N_("Fee waiver"), "reversal": N_("Reversal"), "write_off": N_("Write-off"),
-    "over_short": N_("Over/short adjustment"),
-}
 ADDRESS_KIND_NAMES = {"home": N_("Home address"), "work": N_("Work address"), "mailing": N_("Mailing address"),
                       "registered": N_("Registered address")}
 FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_date": N_("Birth date"),
@@ -131,7 +124,7 @@ class CustomerFileScreen(TellerScreen):
         pending = self.query_one("#pending", DataTable)
         pending.clear()
         for instruction in file.pending_instructions:
-            pending.add_row(str(instruction.id), _(INSTRUCTION_KIND_NAMES.get(instruction.kind, instruction.kind)),
+            pending.add_row(str(instruction.id), instructions.kind_name(instruction.kind),
                             format_amount(instruction.amount, instruction.currency), instruction.maker_name)
         notes = self.query_one("#notes", DataTable)
         notes.clear()

@@ -15,6 +15,7 @@ FIELD_LABELS = {
     "branch code": N_("branch code"),
     "change": N_("change"),
     "code": N_("code"),
+    "count": N_("cash count"),
     "customer": N_("customer"),
     "day count": N_("day count"),
     "display name": N_("display name"),

@@ -3,17 +3,19 @@
 Journal entries, postings and audit rows are written only through `teller.ledger` and `teller.audit`
 (Core inserts), never as ORM objects, and never changed or deleted. Balances and holds on accounts move
 only with postings and holds. Instructions change only while pending, and are never approved by
-their maker.
+their maker. Cash counts are never changed; counts, drawer sessions and receipts are never deleted, and
+a drawer session no longer open never changes.
 """
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import Account, AuditEvent, Hold, Instruction, JournalEntry, Posting
+from models import Account, AuditEvent, CashCount, DrawerSession, Hold, Instruction, JournalEntry, Posting, Receipt
 from teller.errors import LedgerGuardError
 
 WRITE_ONCE = (JournalEntry, Posting, AuditEvent)
 DERIVED_ACCOUNT_COLUMNS = ("balance", "held")
+COUNTER_RECORDS = (CashCount, DrawerSession, Receipt)  # evidence of cash and receipts: never deleted
 
 
 def _previous(obj: object, attribute: str) -> object:
@@ -28,13 +30,17 @@ def _check(session: Session, _flush_context, _instances) -> None:
         if isinstance(obj, Account) and (obj.balance or obj.held):
             raise LedgerGuardError("a new account starts at zero: balances move only with postings")
     for obj in session.deleted:
-        if isinstance(obj, (*WRITE_ONCE, Instruction, Hold, Account)):
+        if isinstance(obj, (*WRITE_ONCE, Instruction, Hold, Account, *COUNTER_RECORDS)):
             raise LedgerGuardError(f"{type(obj).__name__} rows are never deleted")
     for obj in session.dirty:
         if not session.is_modified(obj):
             continue
         if isinstance(obj, WRITE_ONCE):
             raise LedgerGuardError(f"{type(obj).__name__} rows are never changed: correct by reversal")
+        if isinstance(obj, CashCount):
+            raise LedgerGuardError("a cash count is evidence: it is never changed; count again instead")
+        if isinstance(obj, DrawerSession) and _previous(obj, "status") != "OPEN":
+            raise LedgerGuardError(f"drawer session {obj.id} is {_previous(obj, 'status')} and cannot change")
         if isinstance(obj, Account):
             for column in DERIVED_ACCOUNT_COLUMNS:
                 if inspect(obj).attrs[column].history.has_changes():

@@ -15,6 +15,7 @@ from teller.staff import SessionInfo
 from teller.ui.palette import TellerCommands
 from screens.confirm import ConfirmScreen
 from screens.customer_form import CustomerFormScreen
+from screens.drawer import DrawerScreen
 from screens.help import HelpScreen
 from screens.lock import LockScreen
 from screens.login import LoginScreen
@@ -124,3 +125,11 @@ class TellerApp(App[None]):
     def action_new_customer(self) -> None:
         if self.session is not None and commands.NEW_CUSTOMER.allowed_for(self.session.actor.roles):
             self.push_screen(CustomerFormScreen())
+
+    def action_cash_drawer(self) -> None:
+        if self.session is None or not commands.CASH_DRAWER.allowed_for(self.session.actor.roles):
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, DrawerScreen):
+            self.push_screen(DrawerScreen())

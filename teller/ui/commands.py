@@ -9,6 +9,7 @@ from teller.i18n import N_, _
 
 ANY_ROLE: tuple[str, ...] = ()
 CUSTOMER_MAKERS = ("teller", "loan_officer", "supervisor", "branch_manager")
+CASH_ROLES = ("teller", "supervisor", "branch_manager")
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,12 @@ QUIT = UserCommand("quit", "ctrl+q", "app.quit", N_("Quit"), N_("Close the works
 THEME = UserCommand("theme", "ctrl+t", "app.toggle_theme", N_("Light/dark"),
                     N_("Switch between the dark and the light colours (for a light terminal or a bright room)"),
                     show=False)
+CASH_DRAWER = UserCommand(
+    "cash_drawer", "f11", "app.cash_drawer", N_("Cash drawer"),
+    N_("Your cash drawer, the vault, the end of day; supervisors open and close the business day"),
+    roles=CASH_ROLES, show=False,
+)
 
-SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, LOCK, SIGN_OUT, THEME, QUIT)
+SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, CASH_DRAWER, LOCK, SIGN_OUT, THEME, QUIT)
 ALWAYS_AVAILABLE = (HELP, THEME, QUIT)
 WHILE_LOCKED = (SIGN_OUT, *ALWAYS_AVAILABLE)
