@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.audit import AuditEvent, AuditHead
+from models.counter import IdentityCheck
 from models.customer import Customer, CustomerAddress, CustomerChange, CustomerNote, CustomerPhone
 from models.ledger import Account, Hold, JournalEntry, Posting
 from models.instruction import Instruction, PendingInstructionAccount
@@ -21,6 +22,7 @@ __all__ = [
     "CustomerNote",
     "CustomerPhone",
     "Hold",
+    "IdentityCheck",
     "Instruction",
     "JournalEntry",
     "LedgerMeta",
