@@ -5,6 +5,7 @@ from teller.i18n import N_, _
 # Every field an InputError names. The key is what code relies on (screens map it to a widget); the
 # label is how messages name the field, translated when shown.
 FIELD_LABELS = {
+    "account": N_("account"),
     "account name": N_("account name"),
     "actor": N_("actor"),
     "address": N_("address"),
@@ -16,6 +17,8 @@ FIELD_LABELS = {
     "code": N_("code"),
     "customer": N_("customer"),
     "display name": N_("display name"),
+    "document number": N_("document number"),
+    "document type": N_("document type"),
     "gender": N_("gender"),
     "id number": N_("id number"),
     "id type": N_("id type"),
@@ -35,6 +38,7 @@ FIELD_LABELS = {
     "roles": N_("roles"),
     "segment": N_("segment"),
     "status": N_("status"),
+    "to account": N_("to account"),
     "username": N_("username"),
 }
 

@@ -10,6 +10,7 @@ the first instruction, with a different payload it is refused.
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -36,6 +37,7 @@ KINDS = (
     "loan_repayment",
     "fee_waiver",
     "reversal",
+    "void",
     "write_off",
     "over_short",
 )
@@ -196,8 +198,12 @@ def _existing(session: Session, key: str) -> Instruction | None:
     return session.execute(select(Instruction).where(Instruction.idempotency_key == key)).scalar_one_or_none()
 
 
-def submit(db: Database, actor: Actor, request: InstructionRequest) -> InstructionView:
-    """Record an instruction and hold its outgoing funds; idempotent on the request's key."""
+def submit(
+    db: Database, actor: Actor, request: InstructionRequest,
+    *, attach: Callable[[Session, int], None] | None = None,
+) -> InstructionView:
+    """Record an instruction and hold its outgoing funds; idempotent on the request's key. `attach` writes
+    what belongs with a new instruction (given its id) in the same transaction; a retry does not call it."""
     _validate_request(actor, request)
 
     def work(session: Session) -> InstructionView:
@@ -250,6 +256,8 @@ def submit(db: Database, actor: Actor, request: InstructionRequest) -> Instructi
                 )
             session.add(Hold(instruction_id=instruction.id, account_id=account.id, amount=outflow, created_at=now))
         session.flush()
+        if attach is not None:
+            attach(session, instruction.id)
         audit.record(
             session, actor, "instruction.created", object_type="instruction", object_id=instruction.id,
             business_date=branch.business_date, kind=request.kind, amount=amount, currency=request.currency,
@@ -448,9 +456,10 @@ def expire_overdue(db: Database, actor: Actor) -> int:
 
 
 def request_reversal(
-    db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str
+    db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str, *, kind: str = "reversal"
 ) -> InstructionView:
-    """Ask to reverse a whole posted entry with its mirror; posted only after its own second key."""
+    """Ask to reverse a whole posted entry with its mirror; posted only after its own second key. `kind` is
+    "reversal", or "void" for a same-day correction (teller.counter decides which applies)."""
 
     def legs_of(session: Session) -> tuple[tuple[Leg, ...], str]:
         entry = session.get(JournalEntry, entry_id)
@@ -470,7 +479,7 @@ def request_reversal(
         db,
         actor,
         InstructionRequest(
-            kind="reversal", legs=legs, narrative=narrative, idempotency_key=idempotency_key,
+            kind=kind, legs=legs, narrative=narrative, idempotency_key=idempotency_key,
             currency=currency, reverses_entry_id=entry_id,
         ),
     )
