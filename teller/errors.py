@@ -11,6 +11,7 @@ FIELD_LABELS = {
     "address": N_("address"),
     "amount": N_("amount"),
     "birth date": N_("birth date"),
+    "business date": N_("business date"),
     "branch": N_("branch"),
     "branch code": N_("branch code"),
     "change": N_("change"),
