@@ -2,6 +2,7 @@
 and after, the identity check, the narrative, and warnings shown as the teller types. Submitting makes the
 instruction; the supervisor can step over and give the second key right here, or it waits in the queue."""
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -297,18 +298,28 @@ class CounterScreen(TellerScreen):
         self.app.pop_screen()
 
 
+def _left(text: str, width: int) -> str:
+    """`text` padded to `width` terminal cells (a Chinese character takes two)."""
+    return text + " " * max(width - cell_len(text), 0)
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(width - cell_len(text), 0) + text
+
+
 def balances_text(preview: Preview) -> str:
     """The account (and a transfer's payee) now and after, in aligned columns."""
     position = preview.account
     currency = position.currency
 
-    def money(minor: int) -> str:
-        return format_amount(minor, currency).rjust(16)
+    def row(label: str, ledger: str, available: str) -> str:
+        return _left(label, 12) + _right(ledger, 16) + _right(available, 16)
 
     lines = [f"{position.masked_number}  {position.holder}  ({currency})",
-             " " * 12 + _("Ledger").rjust(16) + _("Available").rjust(16),
-             _("Now").ljust(12) + money(position.balance) + money(position.available),
-             _("After").ljust(12) + money(position.balance_after) + money(position.available_after)]
+             row("", _("Ledger"), _("Available")),
+             row(_("Now"), format_amount(position.balance, currency), format_amount(position.available, currency)),
+             row(_("After"), format_amount(position.balance_after, currency),
+                 format_amount(position.available_after, currency))]
     if preview.to_account is not None:
         payee = preview.to_account
         lines.append(_("Pays {account} {holder}: {before} → {after}").format(

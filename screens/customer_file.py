@@ -41,7 +41,9 @@ class CustomerFileScreen(TellerScreen):
     HELP_TITLE = N_("Customer file")
     AUTO_FOCUS = "#file-tabs Tabs"  # not the hidden note box: keys typed on the file must not become a note
     PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, COUNTER, CORRECT)
-    BINDINGS = [command.binding() for command in (BACK, EDIT, NOTE, OLDER, SECOND_KEY, COUNTER, CORRECT)]
+    # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others and F8, the counter.
+    BINDINGS = [*(command.binding() for command in (BACK, EDIT, NOTE)), OLDER.binding(show=False),
+                *(command.binding() for command in (SECOND_KEY, COUNTER, CORRECT))]
     DEFAULT_CSS = """
     #file-heading { padding: 0 1; text-style: bold; height: auto; }
     #file-status { padding: 0 1; height: auto; color: $warning; }

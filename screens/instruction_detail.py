@@ -37,6 +37,7 @@ class InstructionDetailScreen(TranslatedBindings, ModalScreen[InstructionView | 
                                          border: double $warning; background: $surface; padding: 0 1; }
     #detail-body { height: auto; max-height: 12; }
     #detail-warnings { color: $warning; height: auto; }
+    #decision { height: auto; }
     #decision CredentialFields { margin-top: 0; }
     #reject-reason { display: none; }
     #reject-reason.open { display: block; }
