@@ -19,6 +19,7 @@ from teller.identifiers import mask_account
 from teller.instructions import InstructionView
 from teller.ui.commands import COUNTER_MAKERS, UserCommand
 from screens.base import TellerScreen
+from screens.confirm import ConfirmScreen
 from screens.names import ID_TYPE_NAMES, INSTRUCTION_KIND_NAMES
 from screens.second_key import SecondKeyScreen
 
@@ -295,7 +296,16 @@ class CounterScreen(TellerScreen):
         self.query_one("#amount", Input).focus()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Back to the customer file, asking first if the form holds input not yet submitted."""
+        if not self.has_unsaved_input():
+            self.dismiss(None)
+            return
+
+        def leave(confirmed: bool | None) -> None:
+            if confirmed:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(_("Leave the form? What you typed will be lost.")), leave)
 
 
 def _left(text: str, width: int) -> str:

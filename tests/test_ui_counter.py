@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Select
 
 from models import Branch, IdentityCheck, Instruction
 from screens.approval_queue import ApprovalQueueScreen
+from screens.confirm import ConfirmScreen
 from screens.correction import CorrectionScreen
 from screens.counter import CounterScreen
 from screens.customer_file import CustomerFileScreen
@@ -111,6 +112,29 @@ async def test_cash_deposit_with_the_supervisors_key_on_the_same_terminal(ui):
         await shows(pilot, "Posted: instruction")
         assert app.screen.query_one("#amount", Input).value == ""  # ready for the next customer
     assert balance(ui, number) == (13_345_67, 13_345_67)
+
+
+async def test_leaving_the_counter_asks_first_and_the_file_shows_the_new_balance(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_counter(pilot)
+        await fill(pilot, "amount", "45.33")
+        await fill(pilot, "narrative", "cash in")
+        await submit_and_wait_for_second_key(pilot)
+        await second_key(pilot, ui)
+        await shows(pilot, "Posted")
+        await fill(pilot, "amount", "1")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and idle(app, "file"))
+        await pilot.press("right")
+        await shows(pilot, "12,391.00")
 
 
 async def test_withdrawal_with_identity_left_for_the_queue(ui):
