@@ -218,8 +218,8 @@ class CounterScreen(TellerScreen):
             return
         if message.draft is None and message.field in FIELD_WIDGETS:
             self.query_one(FIELD_WIDGETS[message.field]).focus()  # a refused submission: to the field at fault
-        if message.draft is not None and message.field is None:
-            self._clear_preview()
+        if message.draft is not None:
+            self._clear_preview()  # balances of a draft that no longer stands would mislead
         self._say(message.reason)
 
     @on(Input.Submitted)
