@@ -3,6 +3,7 @@
 from models.base import Base
 from models.audit import AuditEvent, AuditHead
 from models.cash import CashCount, DrawerSession, Receipt
+from models.counter import IdentityCheck
 from models.customer import Customer, CustomerAddress, CustomerChange, CustomerNote, CustomerPhone
 from models.ledger import Account, Hold, JournalEntry, Posting
 from models.instruction import Instruction, PendingInstructionAccount
@@ -24,6 +25,7 @@ __all__ = [
     "CustomerPhone",
     "DrawerSession",
     "Hold",
+    "IdentityCheck",
     "Instruction",
     "JournalEntry",
     "LedgerMeta",

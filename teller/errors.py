@@ -5,12 +5,14 @@ from teller.i18n import N_, _
 # Every field an InputError names. The key is what code relies on (screens map it to a widget); the
 # label is how messages name the field, translated when shown.
 FIELD_LABELS = {
+    "account": N_("account"),
     "account name": N_("account name"),
     "actor": N_("actor"),
     "address": N_("address"),
     "amount": N_("amount"),
     "annual rate": N_("annual rate"),
     "birth date": N_("birth date"),
+    "business date": N_("business date"),
     "branch": N_("branch"),
     "branch code": N_("branch code"),
     "change": N_("change"),
@@ -21,6 +23,8 @@ FIELD_LABELS = {
     "display name": N_("display name"),
     "first due date": N_("first due date"),
     "fixed payment": N_("fixed payment"),
+    "document number": N_("document number"),
+    "document type": N_("document type"),
     "gender": N_("gender"),
     "id number": N_("id number"),
     "id type": N_("id type"),
@@ -45,6 +49,7 @@ FIELD_LABELS = {
     "start date": N_("start date"),
     "status": N_("status"),
     "term": N_("term"),
+    "to account": N_("to account"),
     "username": N_("username"),
 }
 

@@ -10,6 +10,7 @@ the first instruction, with a different payload it is refused.
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -37,6 +38,7 @@ KINDS = (
     "loan_repayment",
     "fee_waiver",
     "reversal",
+    "void",
     "write_off",
     "over_short",
 )
@@ -45,7 +47,7 @@ KIND_NAMES = {
     "vault_to_drawer": N_("Vault to drawer"), "drawer_to_vault": N_("Drawer to vault"),
     "drawer_to_drawer": N_("Drawer to drawer"), "loan_disbursement": N_("Loan disbursement"),
     "loan_repayment": N_("Loan repayment"), "fee_waiver": N_("Fee waiver"), "reversal": N_("Reversal"),
-    "write_off": N_("Write-off"), "over_short": N_("Over/short adjustment"),
+    "void": N_("Void"), "write_off": N_("Write-off"), "over_short": N_("Over/short adjustment"),
 }
 MAKER_ROLES = ("teller", "loan_officer", "supervisor", "branch_manager")
 CHECKER_ROLES = ("supervisor", "branch_manager")
@@ -208,8 +210,12 @@ def _existing(session: Session, key: str) -> Instruction | None:
     return session.execute(select(Instruction).where(Instruction.idempotency_key == key)).scalar_one_or_none()
 
 
-def submit_in(session: Session, actor: Actor, request: InstructionRequest) -> InstructionView:
-    """`submit` inside the caller's unit of work (a service that records more in the same transaction)."""
+def submit_in(
+    session: Session, actor: Actor, request: InstructionRequest,
+    *, attach: Callable[[Session, int], None] | None = None,
+) -> InstructionView:
+    """`submit` inside the caller's unit of work (a service that records more in the same transaction).
+    `attach` writes what belongs with a new instruction (given its id); a retry does not call it."""
     _validate_request(actor, request)
     branch = session.get(Branch, actor.branch_id)
     if not branch.day_open:
@@ -260,6 +266,8 @@ def submit_in(session: Session, actor: Actor, request: InstructionRequest) -> In
             )
         session.add(Hold(instruction_id=instruction.id, account_id=account.id, amount=outflow, created_at=now))
     session.flush()
+    if attach is not None:
+        attach(session, instruction.id)
     audit.record(
         session, actor, "instruction.created", object_type="instruction", object_id=instruction.id,
         business_date=branch.business_date, kind=request.kind, amount=amount, currency=request.currency,
@@ -268,13 +276,16 @@ def submit_in(session: Session, actor: Actor, request: InstructionRequest) -> In
     return _current_view(session, instruction)
 
 
-def submit(db: Database, actor: Actor, request: InstructionRequest) -> InstructionView:
-    """Record an instruction and hold its outgoing funds; idempotent on the request's key."""
+def submit(
+    db: Database, actor: Actor, request: InstructionRequest,
+    *, attach: Callable[[Session, int], None] | None = None,
+) -> InstructionView:
+    """Record an instruction and hold its outgoing funds; idempotent on the request's key (see `submit_in`)."""
     try:
-        return db.run(lambda session: submit_in(session, actor, request))
+        return db.run(lambda session: submit_in(session, actor, request, attach=attach))
     except IntegrityError:
         # A concurrent submission with the same key won the race: answer as a retry would.
-        return db.run(lambda session: submit_in(session, actor, request))
+        return db.run(lambda session: submit_in(session, actor, request, attach=attach))
 
 
 def _load_pending(session: Session, instruction_id: int) -> Instruction:
@@ -483,9 +494,10 @@ def expire_overdue(db: Database, actor: Actor) -> int:
 
 
 def request_reversal(
-    db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str
+    db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str, *, kind: str = "reversal"
 ) -> InstructionView:
-    """Ask to reverse a whole posted entry with its mirror; posted only after its own second key."""
+    """Ask to reverse a whole posted entry with its mirror; posted only after its own second key. `kind` is
+    "reversal", or "void" for a same-day correction (teller.counter decides which applies)."""
 
     def legs_of(session: Session) -> tuple[tuple[Leg, ...], str]:
         entry = session.get(JournalEntry, entry_id)
@@ -505,7 +517,7 @@ def request_reversal(
         db,
         actor,
         InstructionRequest(
-            kind="reversal", legs=legs, narrative=narrative, idempotency_key=idempotency_key,
+            kind=kind, legs=legs, narrative=narrative, idempotency_key=idempotency_key,
             currency=currency, reverses_entry_id=entry_id,
         ),
     )

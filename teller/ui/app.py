@@ -13,10 +13,12 @@ from teller.i18n import N_, _
 from teller.ui import commands
 from teller.staff import SessionInfo
 from teller.ui.palette import TellerCommands
+from screens.approval_queue import ApprovalQueueScreen
 from screens.confirm import ConfirmScreen
 from screens.customer_form import CustomerFormScreen
 from screens.drawer import DrawerScreen
 from screens.help import HelpScreen
+from screens.large_value_report import LargeValueReportScreen
 from screens.lock import LockScreen
 from screens.login import LoginScreen
 from screens.lookup import LookupScreen
@@ -95,7 +97,8 @@ class TellerApp(App[None]):
     def start_session(self, info: SessionInfo) -> None:
         self.session = info
         self._last_activity = time.monotonic()
-        self.switch_screen(LookupScreen())
+        checker = commands.APPROVAL_QUEUE.allowed_for(info.actor.roles)
+        self.switch_screen(ApprovalQueueScreen() if checker else LookupScreen())  # the home screen by role
         self.refresh_bindings()
 
     def action_lock(self) -> None:
@@ -133,3 +136,15 @@ class TellerApp(App[None]):
             self.pop_screen()
         if not isinstance(self.screen, DrawerScreen):
             self.push_screen(DrawerScreen())
+
+    def action_approval_queue(self) -> None:
+        if self.session is None or not commands.APPROVAL_QUEUE.allowed_for(self.session.actor.roles):
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, ApprovalQueueScreen):
+            self.switch_screen(ApprovalQueueScreen())
+
+    def action_large_value_report(self) -> None:
+        if self.session is not None and commands.LARGE_VALUE_REPORT.allowed_for(self.session.actor.roles):
+            self.push_screen(LargeValueReportScreen())

@@ -9,7 +9,8 @@ from teller.i18n import N_, _
 
 ANY_ROLE: tuple[str, ...] = ()
 CUSTOMER_MAKERS = ("teller", "loan_officer", "supervisor", "branch_manager")
-CASH_ROLES = ("teller", "supervisor", "branch_manager")
+COUNTER_MAKERS = ("teller", "supervisor", "branch_manager")
+CHECKERS = ("supervisor", "branch_manager")
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,18 @@ THEME = UserCommand("theme", "ctrl+t", "app.toggle_theme", N_("Light/dark"),
 CASH_DRAWER = UserCommand(
     "cash_drawer", "f11", "app.cash_drawer", N_("Cash drawer"),
     N_("Your cash drawer, the vault, the end of day; supervisors open and close the business day"),
-    roles=CASH_ROLES, show=False,
+    roles=COUNTER_MAKERS, show=False,
 )
 
-SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, CASH_DRAWER, LOCK, SIGN_OUT, THEME, QUIT)
+APPROVAL_QUEUE = UserCommand("approval_queue", "f10", "app.approval_queue", N_("Queue"),
+                              N_("Instructions waiting for your second key, oldest first"), roles=CHECKERS)
+LARGE_VALUE_REPORT = UserCommand(
+    "large_value_report", "ctrl+g", "app.large_value_report", N_("Large-value report"),
+    N_("Cash of RMB 50,000 or more per customer in a business day, exportable as CSV"),
+    roles=("supervisor", "branch_manager", "auditor"), show=False,
+)
+
+SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, APPROVAL_QUEUE, CASH_DRAWER, LARGE_VALUE_REPORT, LOCK,
+                      SIGN_OUT, THEME, QUIT)
 ALWAYS_AVAILABLE = (HELP, THEME, QUIT)
 WHILE_LOCKED = (SIGN_OUT, *ALWAYS_AVAILABLE)
