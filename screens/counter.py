@@ -21,6 +21,7 @@ from teller.ui.commands import COUNTER_MAKERS, UserCommand
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.names import ID_TYPE_NAMES
+from screens.receipt import ReceiptScreen
 from screens.second_key import SecondKeyScreen
 
 BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Back to the customer file"))
@@ -282,6 +283,7 @@ class CounterScreen(TellerScreen):
         made = message.instruction
         if made.status == "APPROVED":
             self._say(_("Posted: instruction {id}, entry {entry}.").format(id=made.id, entry=made.entry_id), done=True)
+            self.app.push_screen(ReceiptScreen(made.id))
         else:
             self._say(_("First key given to instruction {id}: a more senior checker gives the second.").format(
                 id=made.id), done=True)

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Ta
 from teller import customers, instructions
 from teller.actor import Actor
 from teller.ui.commands import COUNTER_MAKERS, CUSTOMER_MAKERS, UserCommand
-from teller.customers import CustomerFile, TransactionPage
+from teller.customers import CustomerFile, TransactionLine, TransactionPage
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.ui.widgets.table import Table
@@ -28,6 +28,9 @@ COUNTER = UserCommand("counter", "f8", "counter", N_("Counter"),
 CORRECT = UserCommand("correct", "ctrl+r", "correct", N_("Void/reverse"),
                       N_("Void (same day) or reverse (later) the selected transaction"), roles=COUNTER_MAKERS,
                       show=False)
+RECEIPT = UserCommand("receipt", "ctrl+e", "receipt", N_("Receipt"),
+                      N_("Print the receipt of the selected transaction (a reprint if it was printed before)"),
+                      roles=COUNTER_MAKERS, show=False)
 BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Back to the search"))
 PHONE_KIND_NAMES = {"mobile": N_("Mobile"), "home": N_("Home"), "work": N_("Work")}
 GENDER_NAMES = {"male": N_("Male"), "female": N_("Female")}
@@ -40,10 +43,10 @@ FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_da
 class CustomerFileScreen(TellerScreen):
     HELP_TITLE = N_("Customer file")
     AUTO_FOCUS = "#file-tabs Tabs"  # not the hidden note box: keys typed on the file must not become a note
-    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, COUNTER, CORRECT)
+    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, COUNTER, CORRECT, RECEIPT)
     # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others and F8, the counter.
     BINDINGS = [*(command.binding() for command in (BACK, EDIT, NOTE)), OLDER.binding(show=False),
-                *(command.binding() for command in (SECOND_KEY, COUNTER, CORRECT))]
+                *(command.binding() for command in (SECOND_KEY, COUNTER, CORRECT, RECEIPT))]
     DEFAULT_CSS = """
     #file-heading { padding: 0 1; text-style: bold; height: auto; }
     #file-status { padding: 0 1; height: auto; color: $warning; }
@@ -74,7 +77,7 @@ class CustomerFileScreen(TellerScreen):
         self.customer_id = customer_id
         self.file: CustomerFile | None = None
         self.next_before: int | None = None
-        self.entry_of_line: dict[str, int] = {}
+        self.line_by_key: dict[str, TransactionLine] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
@@ -137,7 +140,7 @@ class CustomerFileScreen(TellerScreen):
         for note in file.notes:
             notes.add_row(note.created_at.strftime("%Y-%m-%d %H:%M"), note.staff_name, note.text)
         self.query_one("#transactions", DataTable).clear()
-        self.entry_of_line.clear()
+        self.line_by_key.clear()
         self._add_page(message.page)
 
     def _identity_text(self, file: CustomerFile) -> str:
@@ -161,7 +164,7 @@ class CustomerFileScreen(TellerScreen):
         table = self.query_one("#transactions", DataTable)
         for line in page.lines:
             key = str(line.posting_id)
-            self.entry_of_line[key] = line.entry_id
+            self.line_by_key[key] = line
             table.add_row(format_day(line.business_date), line.account_number,
                           format_amount(line.amount, line.currency), line.narrative, key=key)
         self.next_before = page.next_before
@@ -257,16 +260,30 @@ class CustomerFileScreen(TellerScreen):
         if self.file is not None and COUNTER.allowed_for(self.app.session.actor.roles):
             self.app.push_screen(CounterScreen(self.customer_id), lambda _done: self.load())
 
+    def _selected_line(self, hint: str) -> TransactionLine | None:
+        """The line under the cursor of the Transactions tab; without one, `hint` tells the user what to do."""
+        table = self.query_one("#transactions", DataTable)
+        if self.query_one("#file-tabs", TabbedContent).active != "tab-transactions" or not table.row_count:
+            self.query_one("#file-status", Static).update(hint)
+            return None
+        return self.line_by_key[table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value]
+
     def action_correct(self) -> None:
         """Void or reverse the transaction under the cursor of the Transactions tab."""
         from screens.correction import CorrectionScreen
 
         if not CORRECT.allowed_for(self.app.session.actor.roles):
             return
-        table = self.query_one("#transactions", DataTable)
-        if self.query_one("#file-tabs", TabbedContent).active != "tab-transactions" or not table.row_count:
-            self.query_one("#file-status", Static).update(
-                _("Choose a line on the Transactions tab, then Ctrl+R to void or reverse it."))
+        line = self._selected_line(_("Choose a line on the Transactions tab, then Ctrl+R to void or reverse it."))
+        if line is not None:
+            self.app.push_screen(CorrectionScreen(line.entry_id), lambda _made: self.load())
+
+    def action_receipt(self) -> None:
+        """Print (or reprint) the receipt of the transaction under the cursor of the Transactions tab."""
+        from screens.receipt import ReceiptScreen
+
+        if not RECEIPT.allowed_for(self.app.session.actor.roles):
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.app.push_screen(CorrectionScreen(self.entry_of_line[key]), lambda _made: self.load())
+        line = self._selected_line(_("Choose a line on the Transactions tab, then Ctrl+E for its receipt."))
+        if line is not None:
+            self.app.push_screen(ReceiptScreen(line.instruction_id))

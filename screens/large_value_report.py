@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
-from teller import config, large_value
+from teller import documents, large_value
 from teller.errors import InputError, TellerError
 from teller.i18n import N_, _, format_amount
 from teller.large_value import LargeValueCustomer
@@ -53,7 +53,7 @@ class LargeValueReportScreen(TellerScreen):
 
     def __init__(self, directory: Path | None = None) -> None:
         super().__init__()
-        self.directory = directory or config.reports_dir()
+        self.directory = directory or documents.documents_dir()
         self.day: date | None = None
 
     def compose(self) -> ComposeResult:

@@ -200,6 +200,7 @@ class TransactionLine:
     account: positive)."""
 
     entry_id: int
+    instruction_id: int
     posting_id: int
     account_number: str
     business_date: date
@@ -793,8 +794,9 @@ def customer_file(db: Database, customer_id: int) -> CustomerFile:
 
 def _lines_query():
     return (
-        select(Posting.id, Posting.entry_id, Account.number, Account.normal_side, Posting.currency, Posting.debit,
-               Posting.credit, JournalEntry.business_date, JournalEntry.posted_at, JournalEntry.narrative)
+        select(Posting.id, Posting.entry_id, JournalEntry.instruction_id, Account.number, Account.normal_side,
+               Posting.currency, Posting.debit, Posting.credit, JournalEntry.business_date, JournalEntry.posted_at,
+               JournalEntry.narrative)
         .join(Account, Account.id == Posting.account_id)
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
     )
@@ -802,7 +804,7 @@ def _lines_query():
 
 def _line(row) -> TransactionLine:
     amount = row.debit - row.credit if row.normal_side == "debit" else row.credit - row.debit
-    return TransactionLine(row.entry_id, row.id, row.number, row.business_date, clock.as_utc(row.posted_at),
+    return TransactionLine(row.entry_id, row.instruction_id, row.id, row.number, row.business_date, clock.as_utc(row.posted_at),
                            row.narrative, row.currency, row.debit, row.credit, amount)
 
 

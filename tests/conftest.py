@@ -96,6 +96,12 @@ class Templates:
             _admin_execute(f'DROP DATABASE IF EXISTS "{self.postgres_name}"')
 
 
+@pytest.fixture(autouse=True)
+def documents_in_tmp(tmp_path, monkeypatch):
+    """Receipts, proofs and reports a test saves go to its own folder, never the user's documents."""
+    monkeypatch.setenv("TELLER_DOCUMENTS_DIR", str(tmp_path / "documents"))
+
+
 @pytest.fixture(scope="session")
 def templates():
     made = Templates()

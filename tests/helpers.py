@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from models import StaffUser
-from teller import accounts, instructions, staff
+from teller import accounts, business_day, instructions, staff
 from teller.actor import Actor, system_actor
 from teller.db import Database
 from teller.errors import ApprovalError
@@ -161,3 +161,9 @@ def open_drawer(db: Database, bank: Bank, total: int, teller: Actor | None = Non
         return instructions.approve(db, made.id, bank.supervisor)
     except ApprovalError:  # above the supervisor's limit
         return instructions.approve(db, made.id, bank.manager)
+
+
+def next_business_day(db: Database, bank: Bank) -> None:
+    """The supervisor closes the branch's day (rolling the date) and opens the next one."""
+    business_day.close_day(db, bank.supervisor)
+    business_day.open_day(db, bank.supervisor)

@@ -18,7 +18,7 @@ from teller import accounts, approvals, counter, customers, instructions, large_
 from teller.errors import InputError, LedgerError
 from teller.large_value import load_settings
 from teller.ledger import Leg
-from tests.helpers import post
+from tests.helpers import next_business_day, post
 from tests.counter_support import (
     DRAWER_CASH, WANG_ID, approve, assert_clean, draft, move, queue_ids, seed_counter,
 )
@@ -271,9 +271,7 @@ def test_same_day_void_restores_the_balances_and_leaves_the_large_value_report(c
 
 def test_after_the_business_day_a_correction_is_a_reversal(c):
     deposit = move(c, counter.DEPOSIT, "700")
-    c.db.run(lambda s: s.execute(update(Branch).values(business_date=Branch.business_date + timedelta(days=1)))
-             if s.bind.dialect.name == "postgresql" else s.execute(text(
-                 "UPDATE branch SET business_date = date(business_date, '+1 day')")))
+    next_business_day(c.db, c.bank)
     assert counter.correction_preview(c.db, c.bank.teller, deposit.entry_id).kind == "reversal"
     reversal = counter.request_correction(c.db, c.bank.teller, deposit.entry_id, "posted twice",
                                           counter.new_idempotency_key())

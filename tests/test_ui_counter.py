@@ -2,13 +2,12 @@
 warnings, the second key on the same terminal and from the queue, rejection, void and reversal from the
 customer file, the large-value report. After every flow the ledger and the audit chain verify clean."""
 
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from textual.widgets import DataTable, Input, Select
 
-from models import Branch, IdentityCheck, Instruction
+from models import Branch, IdentityCheck
 from screens.approval_queue import ApprovalQueueScreen
 from screens.confirm import ConfirmScreen
 from screens.correction import CorrectionScreen
@@ -20,7 +19,7 @@ from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
 from teller import accounts, approvals, counter, customers, instructions
 from tests.counter_support import assert_clean
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, next_business_day
 from tests.ui_support import (
     code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
     widget_text,
@@ -109,6 +108,8 @@ async def test_cash_deposit_with_the_supervisors_key_on_the_same_terminal(ui):
         await submit_and_wait_for_second_key(pilot)
         await shows(pilot, "Second key required", "Cash deposit 1,000.00 CNY")
         await second_key(pilot, ui)
+        await shows(pilot, "Transaction receipt", "Amount in words  壹仟元整", "Checker          super1")
+        await pilot.press("escape")  # the receipt is printed: back to the counter
         await shows(pilot, "Posted: instruction")
         assert app.screen.query_one("#amount", Input).value == ""  # ready for the next customer
     assert balance(ui, number) == (13_345_67, 13_345_67)
@@ -123,6 +124,8 @@ async def test_leaving_the_counter_asks_first_and_the_file_shows_the_new_balance
         await fill(pilot, "narrative", "cash in")
         await submit_and_wait_for_second_key(pilot)
         await second_key(pilot, ui)
+        await shows(pilot, "Transaction receipt")
+        await pilot.press("escape")
         await shows(pilot, "Posted")
         await fill(pilot, "amount", "1")
         await pilot.press("escape")
@@ -204,7 +207,7 @@ async def test_transfer_to_another_customers_account(ui):
         await fill(pilot, "narrative", "rent")
         await submit_and_wait_for_second_key(pilot)
         await second_key(pilot, ui)
-        await shows(pilot, "Posted")
+        await shows(pilot, "Transaction receipt", "Transfer")
     assert balance(ui, payee) == (2_345_67, 2_345_67)
     assert balance(ui, wang_account(ui)) == (10_000_00, 10_000_00)
 
@@ -381,7 +384,7 @@ async def test_same_day_void_from_the_customer_files_transactions(ui):
 
 async def test_reversal_after_the_business_day(ui):
     number = wang_account(ui)
-    ui.db.run(lambda s: s.execute(text("UPDATE branch SET business_date = date(business_date, '+1 day')")))
+    next_business_day(ui.db, ui.bank)
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_quickly(pilot, ui)
