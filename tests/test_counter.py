@@ -224,7 +224,7 @@ def test_large_value_report_lists_the_day_and_exports_csv(c, tmp_path):
     move(c, counter.DEPOSIT, "49,999.99", account=c.li_account, customer=c.li)  # below: not listed
     pending = counter.submit(c.db, c.bank.teller, draft(c, counter.DEPOSIT, "70,000", account=c.li_account,
                                                           customer=c.li))
-    day = load_settings() and c.db.run(lambda s: s.get(Branch, c.bank.branch_id).business_date, readonly=True)
+    day = c.db.run(lambda s: s.get(Branch, c.bank.branch_id).business_date, readonly=True)
     report = large_value.large_value_report(c.db, c.bank.branch_id, day)
     assert [(entry.name, entry.deposits, entry.withdrawals, entry.total) for entry in report] == [
         ("王芳", 3_000_000, 2_000_000, 5_000_000)]
