@@ -5,6 +5,10 @@ from models.audit import AuditEvent, AuditHead
 from models.customer import Customer, CustomerAddress, CustomerChange, CustomerNote, CustomerPhone
 from models.ledger import Account, Hold, JournalEntry, Posting
 from models.instruction import Instruction, PendingInstructionAccount
+from models.loan import (
+    ChecklistItem, CreditCheck, LoanApplication, LoanApproval, LoanEvent, LoanProduct, LoanSequence, LoanSigning,
+    LoanTranche,
+)
 from models.organisation import AdminChange, ApprovalLimit, Branch, LedgerMeta, StaffRole, StaffUser
 
 __all__ = [
@@ -15,6 +19,8 @@ __all__ = [
     "AuditHead",
     "Base",
     "Branch",
+    "ChecklistItem",
+    "CreditCheck",
     "Customer",
     "CustomerAddress",
     "CustomerChange",
@@ -24,6 +30,13 @@ __all__ = [
     "Instruction",
     "JournalEntry",
     "LedgerMeta",
+    "LoanApplication",
+    "LoanApproval",
+    "LoanEvent",
+    "LoanProduct",
+    "LoanSequence",
+    "LoanSigning",
+    "LoanTranche",
     "PendingInstructionAccount",
     "Posting",
     "StaffRole",
