@@ -524,7 +524,7 @@ def _move(application: LoanApplication, state: str) -> str:
 
 def _refuse_state(application: LoanApplication, allowed: tuple[str, ...], doing: str) -> None:
     if application.state not in allowed:
-        raise ApprovalError(_("application {number} is {state}: it cannot be {doing} now").format(
+        raise ApprovalError(_("application {number} is {state}: you cannot {doing} it now").format(
             number=application.number, state=state_name(application.state), doing=_(doing)))
 
 
@@ -624,7 +624,7 @@ def update_draft(db: Database, officer: Actor, application_id: int, draft: Appli
         if application.originator_id != officer.staff_id:
             raise ApprovalError(_("only the originating officer edits application {number}").format(
                 number=application.number))
-        _refuse_state(application, EDITABLE_STATES, N_("edited"))
+        _refuse_state(application, EDITABLE_STATES, N_("edit"))
         if draft.customer_id != application.customer_id:
             raise InputError("customer", _("an application stays with its customer: start a new one"))
         if session.get(LoanProduct, application.product_id).code != product.code:
@@ -644,7 +644,7 @@ def _submit(db: Database, officer: Actor, application_id: int, allowed: str, act
         if application.originator_id != officer.staff_id:
             raise ApprovalError(_("only the originating officer submits application {number}").format(
                 number=application.number))
-        _refuse_state(application, (allowed,), N_("submitted"))
+        _refuse_state(application, (allowed,), N_("submit"))
         product_row = session.get(LoanProduct, application.product_id)
         product = _product(product_row)
         terms = _view(session, application).terms
@@ -724,7 +724,7 @@ def start_review(db: Database, reviewer: Actor, application_id: int, *, notes: s
     def work(session: Session) -> ApplicationView:
         application = _load(session, application_id)
         product = _reviewer(session, application, reviewer)
-        _refuse_state(application, ("SUBMITTED",), N_("taken into review"))
+        _refuse_state(application, ("SUBMITTED",), N_("take into review"))
         business_date = session.get(Branch, application.branch_id).business_date
         if credit_check is None and product.approval_route.credit_check_required:
             raise InputError("credit result", _("record the credit-bureau check before reviewing"))
@@ -792,7 +792,7 @@ def approve(db: Database, approver: Actor, application_id: int, note: str = "") 
     def work(session: Session) -> ApplicationView:
         application = _load(session, application_id)
         product = _reviewer(session, application, approver)
-        _refuse_state(application, ("UNDER_REVIEW",), N_("approved"))
+        _refuse_state(application, ("UNDER_REVIEW",), N_("approve"))
         authority = _authority(session, application, approver, product)
         session.add(LoanApproval(application_id=application.id, review_round=application.review_round,
                                  approver_id=approver.staff_id, role=authority.role, level=authority.level,
@@ -819,7 +819,7 @@ def _refuse(db: Database, approver: Actor, application_id: int, reason: str, dec
     def work(session: Session) -> ApplicationView:
         application = _load(session, application_id)
         product = _reviewer(session, application, approver)
-        _refuse_state(application, WAITING_FOR_APPROVERS, N_("decided"))
+        _refuse_state(application, WAITING_FOR_APPROVERS, N_("decide"))
         table = policy.route_authorities(session, product.approval_route.policy_kinds, application.currency)
         authority = _decider(table, approver, product)
         session.add(LoanApproval(application_id=application.id, review_round=application.review_round,
@@ -862,7 +862,7 @@ def sign(db: Database, officer: Actor, application_id: int, *, signed_at: dateti
 
     def work(session: Session) -> ApplicationView:
         application = _load(session, application_id)
-        _refuse_state(application, ("APPROVED",), N_("signed"))
+        _refuse_state(application, ("APPROVED",), N_("sign"))
         if signed_at < clock.as_utc(application.decided_at):
             raise InputError("signed at", _("the contract is signed after the approval ({when})").format(
                 when=format_day(clock.as_utc(application.decided_at).date())))
