@@ -316,6 +316,11 @@ def get_product(db: Database, code: str) -> Product:
     return db.run(lambda session: _product(_product_row(session, code)), readonly=True)
 
 
+def product_definition(db: Database, code: str) -> dict:
+    """A product's JSON definition as stored, the starting point of a proposed change."""
+    return db.run(lambda session: json.loads(_product_row(session, code).definition), readonly=True)
+
+
 def _product_row(session: Session, code: str) -> LoanProduct:
     row = session.execute(select(LoanProduct).where(LoanProduct.code == code)).scalar_one_or_none()
     if row is None:
