@@ -31,20 +31,19 @@ from models import (
     LoanSigning, LoanTranche, StaffUser,
 )
 from models.loan import CREDIT_RESULTS, EDITABLE_STATES, METHODS, TRANCHE_KINDS
-from teller import audit, authentication, clock, policy
+from teller import audit, authentication, clock, policy, schedule
 from teller.actor import Actor
 from teller.db import Database
 from teller.errors import ApprovalError, InputError
 from teller.i18n import N_, _, format_day
 from teller.instructions import CHECKER_ROLES
 from teller.loan_products import (
-    GROUP_NAMES, MAX_RATE, LoanFacts, LoanTerms, Product, RuleViolation, TrancheTerms, check_terms, parse_product,
-    ppm_to_rate, rate_to_ppm,
+    GROUP_NAMES, MAX_RATE, LoanFacts, LoanQuote, LoanTerms, Product, RuleViolation, TrancheTerms, check_terms,
+    parse_product, ppm_to_rate, quote, rate_to_ppm,
 )
 from teller.money import MAX_MINOR, format_minor
 
 ORIGINATOR_ROLES = ("loan_officer",)
-MAX_TERM_MONTHS = 600
 MAX_PURPOSE = 500
 MAX_REASON = 1000
 MAX_PLACE = 200
@@ -227,11 +226,12 @@ class SigningView:
 
 @dataclass(frozen=True)
 class ApplicationFile:
-    """The application file: terms, the rules they break now (if any), checklist, credit checks, decisions,
-    signing and history (oldest first)."""
+    """The application file: terms with each part's schedule, the rules they break now (if any), checklist,
+    credit checks, decisions, signing and history (oldest first)."""
 
     application: ApplicationView
     product: Product
+    quote: LoanQuote
     violations: tuple[RuleViolation, ...]
     checklist: tuple[ChecklistItemView, ...]
     credit_checks: tuple[CreditCheckView, ...]
@@ -375,9 +375,10 @@ def _clean_terms(product: Product, terms: LoanTerms) -> LoanTerms:
     for tranche in terms.tranches:
         if tranche.kind not in TRANCHE_KINDS:
             raise InputError("tranches", _("unknown loan part {kind!r}").format(kind=tranche.kind))
-        amount = _whole(tranche.amount, "amount", 1, MAX_MINOR, _("the amount must be a positive whole number of fen"))
-        term = _whole(tranche.term_months, "term", 1, MAX_TERM_MONTHS,
-                      _("the term is 1 to {most} whole months").format(most=MAX_TERM_MONTHS))
+        amount = _whole(tranche.amount, "amount", 1, schedule.MAX_PRINCIPAL,
+                        _("the amount must be a positive whole number of fen"))
+        term = _whole(tranche.term_months, "term", 1, schedule.MAX_MONTHS,
+                      _("the term is 1 to {most} whole months").format(most=schedule.MAX_MONTHS))
         rate = tranche.annual_rate
         if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate <= MAX_RATE:
             raise InputError("rate", _("the annual rate is a number from 0 to 36%"))
@@ -1013,7 +1014,7 @@ def application_file(db: Database, application_id: int) -> ApplicationFile:
         names = _names(session, [check.checked_by for check in checks] + [d.approver_id for d in decisions]
                        + [event.staff_id for event in events] + ([signing.signed_by] if signing else []))
         return ApplicationFile(
-            application=view, product=product, violations=tuple(violations),
+            application=view, product=product, quote=quote(product, view.terms), violations=tuple(violations),
             checklist=checklist_items(session, application_id),
             credit_checks=tuple(CreditCheckView(check.id, check.review_round, check.result, check.report_date,
                                                 check.reference, names[check.checked_by],

@@ -62,6 +62,9 @@ def test_an_application_goes_from_draft_to_signed_recording_who_did_what(db, ban
     assert signed.state == "CONTRACT_SIGNED"
 
     file = loans.application_file(db, made.id)
+    schedule = file.quote.tranches[0].schedule
+    assert (file.quote.installment, len(schedule.installments), schedule.installments[-1].balance_after) == (
+        2_952_40, 36, 0)
     assert [(event.action, event.staff_name, event.from_state, event.to_state) for event in file.history] == [
         ("created", "Officer1", None, None),
         ("submitted", "Officer1", "DRAFT", "SUBMITTED"),
