@@ -818,6 +818,13 @@ def approve(db: Database, approver: Actor, application_id: int, note: str = "") 
     return db.run(work)
 
 
+def approve_with_second_key(db: Database, application_id: int, note: str = "", *, username: str, password: str,
+                            totp_code: str, terminal: str) -> ApplicationView:
+    """The approver signs the decision with their own user name, password and a fresh code."""
+    approver = authentication.authenticate(db, username, password, totp_code, terminal, purpose="second_key")
+    return approve(db, approver, application_id, note)
+
+
 def _refuse(db: Database, approver: Actor, application_id: int, reason: str, decision: str,
             action: str) -> ApplicationView:
     """A decision that stops the round: REJECTED (final) or RETURNED (to the officer)."""

@@ -231,6 +231,23 @@ def test_approval_authority_rises_with_the_amount(db, bank, officer, customer_id
         loans.approve(db, bank.teller, small.id)
 
 
+def test_an_approver_signs_the_approval_with_password_and_code(db, bank, officer, customer_id, monkeypatch):
+    made = under_review(db, officer, bank.supervisor, consumer_draft(customer_id))
+    enrolled_at = clock.now() - timedelta(minutes=5)
+    monkeypatch.setattr(clock, "now", lambda: enrolled_at)
+    secret = enrol(db, "super2")
+    monkeypatch.undo()
+    with pytest.raises(AuthenticationError):
+        loans.approve_with_second_key(db, made.id, username="super2", password="Wrong#Pass2026",
+                                      totp_code=totp.code_at(secret, clock.now()), terminal="t2")
+    approved = loans.approve_with_second_key(db, made.id, "verified", username="super2", password=PASSWORD,
+                                             totp_code=totp.code_at(secret, clock.now()), terminal="t2")
+    assert approved.state == "APPROVED"
+    assert loans.application_file(db, made.id).approvals[0].approver_name == "Super2"
+    with pytest.raises(ApprovalError, match="cannot submit"):
+        loans.submit(db, officer, made.id)
+
+
 def test_amount_above_the_branch_authority_cannot_be_submitted(db, bank, officer):
     rich = make_customer(db, officer, "李强", "11010119800101001")
     made = loans.create_application(db, officer, fund_draft(rich))
