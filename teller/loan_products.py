@@ -249,6 +249,8 @@ def parse_product(data: dict, *, version: int = 1, active: bool = True) -> Produ
         if data.get("day_count", "30/360") not in schedule.DAY_COUNTS:
             raise _problem(_("{where}: the day-count basis is one of {bases}").format(
                 where=where, bases=", ".join(schedule.DAY_COUNTS)))
+        if data.get("rounding", "HALF_UP") != "HALF_UP":
+            raise _problem(_("{where}: schedules round HALF_UP to the minor unit").format(where=where))
         penalty = _decimal(data.get("penalty_rate_multiple", "1.5"), where)
         if not Decimal("1") <= penalty <= Decimal("2"):
             raise _problem(_("{where}: the penalty-rate multiple lies between 1 and 2 (commonly 1.3 to 1.5)").format(
