@@ -7,6 +7,10 @@ from models.counter import IdentityCheck
 from models.customer import Customer, CustomerAddress, CustomerChange, CustomerNote, CustomerPhone
 from models.ledger import Account, Hold, JournalEntry, Posting
 from models.instruction import Instruction, PendingInstructionAccount
+from models.loan import (
+    ChecklistItem, CreditCheck, LoanApplication, LoanApproval, LoanEvent, LoanProduct, LoanSequence, LoanSigning,
+    LoanTranche,
+)
 from models.organisation import AdminChange, ApprovalLimit, Branch, LedgerMeta, StaffRole, StaffUser
 
 __all__ = [
@@ -18,6 +22,8 @@ __all__ = [
     "Base",
     "Branch",
     "CashCount",
+    "ChecklistItem",
+    "CreditCheck",
     "Customer",
     "CustomerAddress",
     "CustomerChange",
@@ -29,6 +35,13 @@ __all__ = [
     "Instruction",
     "JournalEntry",
     "LedgerMeta",
+    "LoanApplication",
+    "LoanApproval",
+    "LoanEvent",
+    "LoanProduct",
+    "LoanSequence",
+    "LoanSigning",
+    "LoanTranche",
     "PendingInstructionAccount",
     "Posting",
     "Receipt",

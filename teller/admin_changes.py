@@ -1,5 +1,5 @@
-"""Four-eyes administration: changes to staff, roles and the policy table are proposed by one admin
-and applied only when a different admin approves. The database refuses a decision by the proposer."""
+"""Four-eyes administration: changes to staff, roles, the policy table and loan products are proposed by
+one admin and applied only when a different admin approves. The database refuses a decision by the proposer."""
 
 import json
 from dataclasses import dataclass
@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models import AdminChange, ApprovalLimit, Branch, StaffRole, StaffUser
-from teller import audit, clock, passwords, staff
+from models import AdminChange, ApprovalLimit, Branch, LoanProduct, StaffRole, StaffUser
+from teller import audit, clock, loan_products, passwords, staff
 from teller.actor import Actor
 from teller.db import Database
 from teller.errors import ApprovalError, InputError, status_name
 from teller.i18n import _
 
-KINDS = ("staff.add", "staff.roles", "staff.unlock", "policy.limit")
+KINDS = ("staff.add", "staff.roles", "staff.unlock", "policy.limit", "loan.product")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,13 @@ def propose_limit(db: Database, admin: Actor, *, kind: str, role: str, level: in
                                                 "single_limit": single_limit, "joint_limit": joint_limit})
 
 
+def propose_product(db: Database, admin: Actor, definition: dict, *, active: bool = True) -> AdminChangeView:
+    """Propose a new loan product or a changed definition of one (see fixtures/loan_products.json), or
+    withdraw one (`active=False`: existing applications keep it). Checked in full before it is proposed."""
+    product = loan_products.parse_product(definition)
+    return _propose(db, admin, "loan.product", {"code": product.code, "definition": definition, "active": active})
+
+
 def _propose(db: Database, admin: Actor, kind: str, payload: dict) -> AdminChangeView:
     _require_admin(admin)
 
@@ -95,6 +102,8 @@ def _validate(session: Session, kind: str, payload: dict) -> None:
             raise InputError("username", _("{username} is already taken").format(username=payload["username"]))
         if not session.execute(select(Branch.id).where(Branch.code == payload["branch"])).scalar():
             raise InputError("branch", _("branch {code} does not exist").format(code=payload["branch"]))
+    elif kind == "loan.product":
+        loan_products.parse_product(payload["definition"])
     elif kind in ("staff.roles", "staff.unlock"):
         if not session.execute(select(StaffUser.id).where(StaffUser.username == payload["username"])).scalar():
             raise InputError("username", _("no staff user {username!r}").format(username=payload["username"]))
@@ -122,6 +131,8 @@ def _apply(session: Session, admin: Actor, change: AdminChange) -> dict:
             existing.level, existing.single_limit, existing.joint_limit = (
                 payload["level"], payload["single_limit"], payload["joint_limit"])
         return {"limit": before}
+    if change.kind == "loan.product":
+        return _apply_product(session, payload)
     user = session.execute(select(StaffUser).where(StaffUser.username == payload["username"])).scalar_one()
     if change.kind == "staff.roles":
         before = [role.role for role in user.roles]
@@ -132,6 +143,21 @@ def _apply(session: Session, admin: Actor, change: AdminChange) -> dict:
     before = {"active": user.active, "locked_until": str(user.locked_until)}
     user.active, user.locked_until, user.failed_attempts = True, None, 0
     return before
+
+
+def _apply_product(session: Session, payload: dict) -> dict:
+    product = loan_products.parse_product(payload["definition"])
+    definition = json.dumps(payload["definition"], ensure_ascii=False)
+    row = session.execute(select(LoanProduct).where(LoanProduct.code == product.code)).scalar_one_or_none()
+    if row is None:
+        session.add(LoanProduct(code=product.code, name_en=product.name_en, name_zh=product.name_zh,
+                                currency=product.currency, definition=definition, version=1,
+                                active=payload["active"], updated_at=clock.now()))
+        return {"product": None}
+    before = {"version": row.version, "active": row.active, "definition": json.loads(row.definition)}
+    row.name_en, row.name_zh, row.currency, row.definition = product.name_en, product.name_zh, product.currency, definition
+    row.active, row.version, row.updated_at = payload["active"], row.version + 1, clock.now()
+    return {"product": before}
 
 
 def decide(db: Database, change_id: int, admin: Actor, *, approve: bool, reason: str = "") -> AdminChangeView:

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, select
+from sqlalchemy.orm import Session
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 import fixtures
 from models import ApprovalLimit, LedgerMeta
-from teller import audit, clock, keys, migrate
+from teller import audit, clock, keys, loan_products, loans, migrate
 from teller.actor import Actor
 from teller.config import LedgerLocation
 from teller.db import Database
@@ -62,7 +63,9 @@ def upgrade(location: LedgerLocation, actor: Actor, *, demo: bool = False) -> tu
         engine.dispose()
     identity = read_identity(location.url)
     if identity is not None:
-        return open_database(location), False
+        database = open_database(location)
+        database.run(lambda session: _load_loan_fixtures(session, actor))
+        return database, False
     ledger_uuid = str(uuid.uuid4())
     key = keys.create_key(ledger_uuid)
     database = Database(location.url, secret_key=key)
@@ -80,9 +83,21 @@ def upgrade(location: LedgerLocation, actor: Actor, *, demo: bool = False) -> tu
         for limit in fixtures.load("approval_policy.json")["limits"]:
             session.add(ApprovalLimit(**limit))
         audit.record(session, actor, "ledger.created", object_type="ledger", object_id=ledger_uuid, demo=demo)
+        loans.load_products(session, actor, loan_products.fixture_definitions())
 
     database.run(initialise)
     return database, True
+
+
+def _load_loan_fixtures(session: Session, actor: Actor) -> None:
+    """A ledger created before loans came gets the loan-approval limits once, and any shipped loan product
+    it lacks (by code); later changes to either go through four-eyes admin changes."""
+    if session.execute(select(ApprovalLimit.id).where(ApprovalLimit.kind.like("loan%")).limit(1)).first() is None:
+        for limit in fixtures.load("approval_policy.json")["limits"]:
+            if limit["kind"].startswith("loan"):
+                session.add(ApprovalLimit(**limit))
+                audit.record(session, actor, "policy.loaded", object_type="approval_limit", **limit)
+    loans.load_products(session, actor, loan_products.fixture_definitions())
 
 
 def open_database(location: LedgerLocation) -> Database:

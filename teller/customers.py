@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Account, Customer, CustomerAddress, CustomerChange, CustomerNote, CustomerPhone, Instruction, JournalEntry,
-    PendingInstructionAccount, Posting, StaffUser,
+    LoanApplication, PendingInstructionAccount, Posting, StaffUser,
 )
 from models.customer import (
     ADDRESS_KINDS, ADDRESS_LENGTH, CUSTOMER_KINDS, GENDERS, NAME_FTS_TABLE, NAME_LENGTH, PINYIN_FULL_LENGTH,
@@ -37,6 +37,7 @@ from teller.db import Database
 from teller.errors import ApprovalError, InputError, status_name
 from teller.i18n import N_, _, format_day
 from teller.instructions import CHECKER_ROLES, MAKER_ROLES
+from teller.loans import CustomerLoan, customer_loans_in
 
 ID_TYPES_BY_KIND = {"individual": ("resident_id", "passport"), "company": ("uscc",)}
 OTHER_PHONE_KINDS = ("mobile", "home", "work")
@@ -94,7 +95,7 @@ class CustomerDraft:
 @dataclass(frozen=True)
 class CustomerHit:
     """One search result. `matched_on` names the key that found it: name, name_substring, pinyin,
-    pinyin_initials, id_number, mobile, mobile_last_four or account."""
+    pinyin_initials, id_number, mobile, mobile_last_four, account or loan."""
 
     id: int
     kind: str
@@ -165,8 +166,8 @@ class CustomerChangeView:
 
 @dataclass(frozen=True)
 class CustomerFile:
-    """Everything the bank knows about one customer, for the customer file screen. `loans` stays empty
-    until the loans issue adds them; `notes` holds the newest `NOTES_IN_FILE` (page on with `list_notes`)."""
+    """Everything the bank knows about one customer, for the customer file screen. `loans` lists their loans
+    and applications, newest first; `notes` holds the newest `NOTES_IN_FILE` (page on with `list_notes`)."""
 
     id: int
     kind: str
@@ -187,7 +188,7 @@ class CustomerFile:
     notes: tuple[NoteView, ...]
     created_at: datetime
     updated_at: datetime
-    loans: tuple = ()
+    loans: tuple[CustomerLoan, ...] = ()
 
     @property
     def registered_mobile(self) -> PhoneView | None:
@@ -787,6 +788,7 @@ def customer_file(db: Database, customer_id: int) -> CustomerFile:
             pending_change=_change_view(session, change) if change else None,
             notes=_note_views(session, customer_id, None, NOTES_IN_FILE),
             created_at=clock.as_utc(customer.created_at), updated_at=clock.as_utc(customer.updated_at),
+            loans=customer_loans_in(session, customer_id),
         )
 
     return db.run(work, readonly=True)
@@ -913,6 +915,7 @@ def _matches(session: Session, query: str, limit: int) -> list[_Match]:
         found += _by_prefix(session, Customer.id_number, Customer.id, compact, limit, "id_number")
         found += _by_prefix(session, Account.number, Account.customer_id, compact, limit, "account",
                             Account.customer_id.is_not(None))
+        found += _by_prefix(session, LoanApplication.number, LoanApplication.customer_id, compact, limit, "loan")
         return found
     found += _by_prefix(session, Customer.name_key, Customer.id, key, limit, "name")
     if _is_latin(key):
@@ -948,11 +951,11 @@ def _hit(row, match: _Match, pending: set[int]) -> CustomerHit:
 def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
     """Customers matching what was typed, best first: name (Chinese or Latin; prefix from one character,
     substring from three), pinyin in full or initials (`wangfang`, `wf`), ID number prefix, phone number
-    prefix or last four digits, account number prefix. Loan numbers join when loans exist.
+    prefix or last four digits, account number prefix, loan number prefix (DK...).
 
     `has_pending` marks customers with a pending, unexpired instruction on any of their accounts
     (through `pending_instruction_account`, which the database keeps for pending instructions).
-    `has_overdue` is False for everyone until the loans issue brings loans."""
+    `has_overdue` stays False until disbursement (the next issue) brings loans that can fall overdue."""
     limit = max(1, min(limit, MAX_SEARCH_LIMIT))
     if not name_key(query):
         return []

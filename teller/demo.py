@@ -1,5 +1,6 @@
 """The demo ledger: a branch with staff of every role, about 2,000 customers with realistic names and
-valid identifiers, deposit accounts with balances, all posted through instructions and second keys.
+valid identifiers, deposit accounts with balances, all posted through instructions and second keys, and a
+few loan applications in every state of origination.
 
 Demo staff's authenticator secrets are readable (`current_codes`) only on a ledger created as a demo;
 anywhere else that is refused.
@@ -10,6 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,7 +19,7 @@ from sqlalchemy.engine import make_url
 from stdnum.cn import ric
 
 from models import LedgerMeta, StaffUser
-from teller import accounts, bootstrap, clock, config, customers, instructions, keys, staff, totp
+from teller import accounts, bootstrap, clock, config, customers, instructions, keys, loans, staff, totp
 from teller.actor import Actor, system_actor
 from teller.customers import AddressDraft, CustomerDraft
 from teller.db import Database
@@ -25,6 +27,8 @@ from teller.errors import ConfigError
 from teller.i18n import _
 from teller.instructions import InstructionRequest
 from teller.ledger import Leg
+from teller.loan_products import LoanFacts, LoanTerms, TrancheTerms
+from teller.loans import ApplicationDraft, CreditCheckEntry
 
 DEMO_PASSWORD = "Demo#Pass2026"
 BRANCH_CODE = "0101"
@@ -153,6 +157,7 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
     progress(_("Creating {count} customers with deposit accounts…").format(count=customer_count))
     used_ids: set[str] = set()
     used_mobiles: set[str] = set()
+    customer_ids: list[int] = []
     batch: list[Leg] = []
     batch_total = 0
     batches = 0
@@ -163,6 +168,7 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
             kind="individual", name=person_name(rng), id_type="resident_id", id_number=number,
             registered_mobile=mobile(rng, used_mobiles), segment=_segment(rng),
             addresses=(AddressDraft("home", address),), relationship_owner_id=people["officer1"].staff_id))
+        customer_ids.append(customer_id)
         account = customers.open_account_for(database, maker, customer_id)
         balance = rng.choice((rng.randint(100, 5_000), rng.randint(5_000, 80_000), rng.randint(80_000, 180_000)))
         if batch_total + balance * 100 > BATCH_LIMIT:
@@ -175,7 +181,62 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
             progress("  " + _("{count} customers").format(count=index + 1))
     if batch:
         _post_batch(database, maker, checkers, clearing, batch, batches + 1)
+    progress(_("Creating loan applications…"))
+    _demo_loans(database, people, customer_ids)
     return DemoLedger(database, location.describe() + " [DEMO]")
+
+
+def _tranche(kind: str, amount_yuan: int, rate: str, method: str, months: int) -> TrancheTerms:
+    return TrancheTerms(kind, amount_yuan * 100, Decimal(rate), method, months)
+
+
+def _demo_loans(database: Database, people: dict[str, Actor], customer_ids: list[int]) -> None:
+    """One application in each state up to signing, worked by the demo's officer, supervisor and manager."""
+    officer, supervisor, manager = people["officer1"], people["super1"], people["manager1"]
+    today = date.today()
+    first_due = date(today.year + today.month // 12, today.month % 12 + 1, 20)
+    home = LoanFacts(property_price=1_200_000_00, home_count=1, fund_contribution_months=36, contributing_spouses=2,
+                     previous_fund_loan_settled=True)
+    plans = [
+        ("consumer", (_tranche("standard", 80_000, "0.04", "equal_installment", 36),), "装修 home renovation",
+         LoanFacts(monthly_income=12_000_00), "DRAFT"),
+        ("housing_fund", (_tranche("standard", 450_000, "0.026", "equal_installment", 300),), "首套住房 first home",
+         home, "SUBMITTED"),
+        ("small_credit", (_tranche("standard", 50_000, "0.05", "equal_principal", 24),), "经营周转 working capital",
+         LoanFacts(monthly_income=9_000_00), "UNDER_REVIEW"),
+        ("farmer_micro", (_tranche("standard", 30_000, "0.045", "bullet", 12),), "春耕农资 seed and fertiliser",
+         LoanFacts(guarantee_group=True), "RETURNED"),
+        ("combined", (_tranche("fund", 450_000, "0.026", "equal_installment", 360),
+                      _tranche("commercial", 350_000, "0.0305", "equal_installment", 360)), "首套住房 first home",
+         home, "APPROVED"),
+        ("auto", (_tranche("standard", 105_000, "0.045", "equal_installment", 36),), "购车 car purchase",
+         LoanFacts(vehicle_price=150_000_00, monthly_income=15_000_00), "CONTRACT_SIGNED"),
+        ("pledge", (_tranche("standard", 90_000, "0.035", "bullet", 12),), "资金周转 short-term needs",
+         LoanFacts(pledge_value=100_000_00), "REJECTED"),
+    ]
+    credit = CreditCheckEntry("clear", today, "ZX" + today.strftime("%Y%m%d") + "0001", "无逾期记录 no overdue")
+    for customer_id, (code, tranches, purpose, facts, state) in zip(customer_ids, plans, strict=False):
+        made = loans.create_application(database, officer, ApplicationDraft(
+            customer_id, LoanTerms(code, tranches, first_due, purpose), facts))
+        if state == "DRAFT":
+            continue
+        loans.submit(database, officer, made.id)
+        if state == "SUBMITTED":
+            continue
+        loans.start_review(database, supervisor, made.id, notes="收入核实 income confirmed", credit_check=credit)
+        if state == "RETURNED":
+            loans.return_to_officer(database, supervisor, made.id, "补充联保小组协议 add the group agreement")
+        elif state == "REJECTED":
+            loans.reject(database, supervisor, made.id, "用途不明 purpose not shown")
+        elif state in ("APPROVED", "CONTRACT_SIGNED"):
+            view = loans.approve(database, supervisor, made.id, "同意 approved")
+            if view.state != "APPROVED":
+                loans.approve(database, manager, made.id, "同意 approved")
+        if state == "CONTRACT_SIGNED":
+            loans.sign(database, officer, made.id, signed_at=clock.now(), place="示范支行 Demo branch")
+            for item in loans.application_file(database, made.id).checklist[:3]:
+                loans.receive_item(database, officer, made.id, item.code)
+                loans.verify_item(database, supervisor, made.id, item.code)
 
 
 def _post_batch(database: Database, maker: Actor, checkers: tuple[Actor, Actor], clearing: str,

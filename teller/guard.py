@@ -4,18 +4,25 @@ Journal entries, postings and audit rows are written only through `teller.ledger
 (Core inserts), never as ORM objects, and never changed or deleted. Balances and holds on accounts move
 only with postings and holds. Instructions change only while pending, and are never approved by
 their maker. Cash counts are never changed; counts, drawer sessions and receipts are never deleted, and
-a drawer session no longer open never changes.
+a drawer session no longer open never changes. A loan application's originator never decides on it, and its
+terms and tranches change only while it is DRAFT or RETURNED.
 """
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import Account, AuditEvent, CashCount, DrawerSession, Hold, Instruction, JournalEntry, Posting, Receipt
+from models import (
+    Account, AuditEvent, CashCount, DrawerSession, Hold, Instruction, JournalEntry, LoanApplication, LoanApproval,
+    LoanTranche, Posting, Receipt,
+)
+from models.loan import EDITABLE_STATES
 from teller.errors import LedgerGuardError
 
 WRITE_ONCE = (JournalEntry, Posting, AuditEvent)
 DERIVED_ACCOUNT_COLUMNS = ("balance", "held")
 COUNTER_RECORDS = (CashCount, DrawerSession, Receipt)  # evidence of cash and receipts: never deleted
+LOAN_TERM_COLUMNS = ("amount", "term_months", "first_due_date", "product_id", "customer_id", "currency", "purpose",
+                     "facts")
 
 
 def _previous(obj: object, attribute: str) -> object:
@@ -52,6 +59,29 @@ def _check(session: Session, _flush_context, _instances) -> None:
                 raise LedgerGuardError(f"instruction {obj.id}: the maker cannot be its checker")
         if isinstance(obj, Hold) and _previous(obj, "status") != "ACTIVE":
             raise LedgerGuardError(f"hold {obj.id} is already {_previous(obj, 'status')}")
+    _check_loans(session)
+
+
+def _application(session: Session, application_id: int) -> LoanApplication | None:
+    with session.no_autoflush:
+        return session.get(LoanApplication, application_id)
+
+
+def _check_loans(session: Session) -> None:
+    for obj in session.new:
+        if isinstance(obj, LoanApproval):
+            application = _application(session, obj.application_id)
+            if application is not None and application.originator_id == obj.approver_id:
+                raise LedgerGuardError(f"loan application {application.id}: its originator cannot decide on it")
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, LoanTranche) and (obj in session.new or session.is_modified(obj) or obj in session.deleted):
+            application = _application(session, obj.application_id)
+            if application is not None and _previous(application, "state") not in EDITABLE_STATES:
+                raise LedgerGuardError(f"loan application {application.id}: its tranches are frozen")
+    for obj in session.dirty:
+        if isinstance(obj, LoanApplication) and _previous(obj, "state") not in EDITABLE_STATES and any(
+                inspect(obj).attrs[column].history.has_changes() for column in LOAN_TERM_COLUMNS):
+            raise LedgerGuardError(f"loan application {obj.id}: its terms are frozen")
 
 
 def install(factory: sessionmaker) -> None:
