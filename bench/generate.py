@@ -39,15 +39,35 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/generate.py` finds teller
 
+from bench.measure import key_file_for, ledger_url, raw_url  # noqa: E402
 from models import (  # noqa: E402
-    Account, Branch, Customer, CustomerAddress, CustomerPhone, Instruction, JournalEntry, Posting, StaffUser,
+    Account,
+    Branch,
+    Customer,
+    CustomerAddress,
+    CustomerPhone,
+    Instruction,
+    JournalEntry,
+    Posting,
+    StaffUser,
 )
-from teller import accounts, audit, bootstrap, customers, identifiers, instructions, keys, ledger, policy  # noqa: E402
-from teller import staff, synthetic_people  # noqa: E402
+from teller import (  # noqa: E402
+    accounts,
+    audit,
+    bootstrap,
+    customers,
+    identifiers,
+    instructions,
+    keys,
+    ledger,
+    policy,
+    staff,
+    synthetic_people,
+)
 from teller.actor import system_actor  # noqa: E402
 from teller.config import LedgerLocation  # noqa: E402
 from teller.db import Database  # noqa: E402
@@ -65,7 +85,7 @@ OPENING_BATCH_LIMIT = 4_000_000_00
 TRANSFER_MAX_YUAN = 50
 # Tables in the order a chunk writes them: postings before their entry header, which seals them.
 TABLES = (Customer, CustomerPhone, CustomerAddress, Account, Instruction, Posting, JournalEntry)
-SEQUENCED = ("customer", "customer_phone", "customer_address", "account", "instruction", "posting")
+SEQUENCED = ("customer", "customer_phone", "customer_address", "account", "instruction", "posting", "journal_entry")
 
 
 # --- The ledger to load ---------------------------------------------------------------------------------
@@ -80,11 +100,6 @@ class BranchInfo:
     teller_id: int
     supervisor_id: int
     manager_id: int
-
-
-def _url(database: str) -> URL:
-    url = make_url(database)
-    return url.set(drivername="postgresql+psycopg") if url.get_backend_name() == "postgresql" else url
 
 
 def recreate(url: URL) -> None:
@@ -349,7 +364,7 @@ class RawFloor:
         else:
             import psycopg
 
-            self.connection = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+            self.connection = psycopg.connect(raw_url(url))
         marker = "?" if self.sqlite else "%s"
         self.statements = {}
         for model in TABLES:
@@ -389,10 +404,22 @@ def advance_sequences(db: Database) -> None:
 
     def work(session) -> None:
         for table in SEQUENCED:
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
-                                 f" (SELECT coalesce(max(id), 1) FROM {table}))"))
+            session.execute(text(f"SELECT setval('{table}_id_seq', (SELECT coalesce(max(id), 1) FROM {table}))"))
 
     db.run(work)
+
+
+def keep_statistics(db: Database, floor: "RawFloor | None") -> None:
+    """PostgreSQL: ANALYZE while the tables grow (after chunks 1, 2, 4, 8 ...), as autovacuum would between
+    batches of a real migration. The ledger's trigger functions keep their query plans per connection; made
+    while the tables looked empty they would scan, and each entry would cost more than the one before.
+    ANALYZE invalidates those plans. Done alike for the Teller load and the floor, and not timed."""
+    if db.is_sqlite:
+        return
+    analyse(db)
+    if floor is not None:
+        floor.connection.execute("ANALYZE")
+        floor.connection.commit()
 
 
 def analyse(db: Database) -> None:
@@ -436,14 +463,6 @@ def floor_url(url: URL) -> URL:
     return url.set(database=f"{url.database}_raw_floor")
 
 
-def key_file_for(url: URL, given: Path | None) -> Path:
-    if given:
-        return given
-    if url.get_backend_name() == "sqlite":
-        return Path(url.database).with_suffix(".key")
-    return Path.home() / ".local" / "share" / "teller-bench" / f"{url.database}.key"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=10_000, help="customers to generate (default 10000)")
@@ -459,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.customers < 2 or args.chunk < 1 or args.transfers_per_customer < 0:
         parser.error("use --customers >= 2, --chunk >= 1 and --transfers-per-customer >= 0")
-    url = _url(args.database)
+    url = ledger_url(args.database)
     branch_count = args.branches or max(2, min(40, args.customers // 50_000))
     os.environ[keys.KEY_FILE_ENV] = str(key_file_for(url, args.key_file))
     floor_customers = min(args.floor_customers, args.customers)
@@ -480,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(seed {args.seed}, {args.transfers_per_customer} transfers per customer, chunks of {args.chunk})")
     teller_all, teller_sample, raw_sample = Timing(), Timing(), Timing()
     generating = 0.0
-    done = 0
+    done = chunks = 0
     while done < args.customers:
         generation_started = time.perf_counter()
         chunk = network.chunk(min(args.chunk, args.customers - done))
@@ -492,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
             rows = floor.prepare(chunk)
             raw_sample.add(chunk.row_count, timed(lambda: floor.load(rows)))
         done += chunk.customers
+        chunks += 1
+        if chunks & (chunks - 1) == 0:  # a power of two
+            keep_statistics(db, floor)
         if done % (args.chunk * 10) == 0 or done == args.customers:
             print(f"  {done} customers, {teller_all.rows} rows, {teller_all.rate:,.0f} rows/s", flush=True)
     advance_sequences(db)
