@@ -17,7 +17,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import and_, bindparam, delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -240,6 +239,10 @@ def pinyin_keys(name: str, *, person: bool = True) -> tuple[str, str]:
     """(full pinyin, initials) without tones or spaces: 王芳 -> ('wangfang', 'wf'); Latin words count as
     syllables (Zhang Wei -> 'zhangwei', 'zw'). Each character takes its most common reading
     (pypinyin, no heteronyms), except that a person's surname is read as a surname (单 -> shan)."""
+    # Imported here: pypinyin loads its phrase dictionary (a third of a second) on import, which only
+    # creating and renaming customers needs, not the workstation's start or its search.
+    from pypinyin import Style, lazy_pinyin
+
     key = name_key(name)
     syllables = lazy_pinyin(key, style=Style.NORMAL)
     if person and key[:1] in SURNAME_READINGS and not key.startswith(COMPOUND_SURNAMES_WITH_READING):
