@@ -179,6 +179,7 @@ def pgbench_tps(conninfo: str, clients: int, seconds: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="PostgreSQL URL of the ledger to create for the run (replaced)")
+    parser.add_argument("--key-file", type=Path, help="the new ledger's key file (default: in the user's data)")
     parser.add_argument("--customers", type=int, default=5000, help="customer accounts to post between (default 5000)")
     parser.add_argument("--seconds", type=float, default=15, help="window of each run (default 15)")
     parser.add_argument("--runs", type=int, default=3, help="counted runs per client count (default 3)")
@@ -192,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.database or ledger_url(args.database).get_backend_name() != "postgresql":
         parser.error("give --database, a PostgreSQL URL")
     url = ledger_url(args.database)
-    os.environ[keys.KEY_FILE_ENV] = str(key_file_for(url))
-    key_file_for(url).unlink(missing_ok=True)  # a new ledger, a new key
+    key_file = key_file_for(url, args.key_file)
+    os.environ[keys.KEY_FILE_ENV] = str(key_file)
+    key_file.unlink(missing_ok=True)  # a new ledger, a new key
     people, accounts, hot = prepare_ledger(url, args.customers)
     conninfo = pgbench_database(url, args.pgbench_scale)
     terminals = Terminals(url, max(args.clients), people, accounts, hot)
