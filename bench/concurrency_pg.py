@@ -11,7 +11,8 @@ what was committed in the window.
 
 The peer is `pgbench` (its built-in TPC-B-like script: three updates, a select and an insert per
 transaction) on a database of its own initialised at ``--pgbench-scale``, with the same client counts,
-window and number of runs, run by the same 2 cores.
+window and number of runs, on the same machine; its runs come first, then the terminals' (64 clients of
+each at once would pass PostgreSQL's default max_connections of 100).
 
 After the runs the ledger is verified: `ledger.verify` (every balance recomputed from its postings,
 every entry balanced and four-eyes approved), the audit chain and the trial balance. Refusals a teller
@@ -197,12 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[keys.KEY_FILE_ENV] = str(key_file)
     key_file.unlink(missing_ok=True)  # a new ledger, a new key
     people, accounts, hot = prepare_ledger(url, args.customers)
-    conninfo = pgbench_database(url, args.pgbench_scale)
-    terminals = Terminals(url, max(args.clients), people, accounts, hot)
-    pgbench_tps(conninfo, min(args.clients), 3)  # warm-up of each
-    terminals.run(min(args.clients), 3)
     results = {clients: {"teller": [], "pgbench": [], "latencies": [], "refused": 0, "errors": []}
                for clients in args.clients}
+    # pgbench first, then the terminals: 64 of each at once would pass PostgreSQL's max_connections.
+    conninfo = pgbench_database(url, args.pgbench_scale)
+    pgbench_tps(conninfo, min(args.clients), 3)  # warm-up
+    for _ in range(args.runs):
+        for clients in args.clients:
+            results[clients]["pgbench"].append(pgbench_tps(conninfo, clients, args.seconds))
+    generate.drop(url.set(database=f"{url.database}_pgbench"))
+    terminals = Terminals(url, max(args.clients), people, accounts, hot)
+    terminals.run(min(args.clients), 3)  # warm-up
     for _ in range(args.runs):
         for clients in args.clients:
             run = terminals.run(clients, args.seconds)
@@ -211,7 +217,6 @@ def main(argv: list[str] | None = None) -> int:
             result["latencies"] += run["latencies"]
             result["refused"] += run["refused"]
             result["errors"] += run["errors"]
-            result["pgbench"].append(pgbench_tps(conninfo, clients, args.seconds))
     terminals.close()
 
     from tests.workers import ledger_problems
@@ -221,7 +226,6 @@ def main(argv: list[str] | None = None) -> int:
     db = bootstrap.open_database(LedgerLocation(url, "bench"))
     problems = ledger_problems(db)
     db.dispose()
-    generate.drop(url.set(database=f"{url.database}_pgbench"))
 
     print(f"PostgreSQL concurrency benchmark; {machine()}")
     print(f"{args.customers} customer accounts, one posting in {HOT_SHARE} to a shared hot account;"

@@ -213,7 +213,7 @@ def measure(db: Database, kinds: dict[str, list[str]], runs: int, scan_rows: int
             driver.replay(captured[query])
             for statement, parameters in captured[query]:
                 figure.plan_problems += [f"{query!r}: {line}" for line in driver.full_scans(statement, parameters, big_tables)]
-        figure.statements = round(sum(len(statements) for statements in captured.values()) / max(1, len(queries)))
+        figure.statements = round(sum(len(statements) for statements in captured.values()) / max(1, len(captured)))
         for _ in range(runs):
             for query in queries:
                 figure.teller_ms.append(clock_ms(lambda: customers.search(db, query, limit=RESULTS)))
