@@ -39,11 +39,11 @@ def resident_mb() -> dict[str, float]:
     return fields
 
 
-def child_teller(database: str, typed: list[str]) -> dict:
+def child_teller(database: str, key_file: Path | None, typed: list[str]) -> dict:
     from bench.keystroke import type_queries
     from bench.lookup import open_ledger
 
-    db = open_ledger(database, None)
+    db = open_ledger(database, key_file)
     samples: list[float] = []
     asyncio.run(type_queries(db, typed, 0, on_searched=lambda: samples.append(resident_mb()["VmRSS"])))
     return {"queries": len(typed), "rss_median": median(samples), "rss_peak": max(samples),
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", choices=("teller", "minimal"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        result = child_teller(args.database, json.load(sys.stdin)) if args.child == "teller" else child_minimal()
+        result = child_teller(args.database, args.key_file, json.load(sys.stdin)) if args.child == "teller" else child_minimal()
         print(json.dumps(result))
         return 0
     url = ledger_url(args.database)
@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     queries = typed_queries(db, args.queries, seed=17)  # here: pinyin keys would load pypinyin in the child
     db.dispose()
     minimal = run_child(["--database", args.database, "--child", "minimal"], environment)
-    teller = run_child(["--database", args.database, "--child", "teller"], environment, queries)
+    teller = run_child(["--database", args.database, "--child", "teller",
+                        "--key-file", str(key_file_for(url, args.key_file))], environment, queries)
     print(f"Memory benchmark on {url.get_backend_name()}; {machine()}")
     print(f"workstation: {teller['queries']} queries typed into the lookup screen, RSS sampled after each\n")
     print(f"{'process':<22} {'RSS median MB':>14} {'RSS peak MB':>12} {'VmHWM MB':>10}")
