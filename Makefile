@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 WORKERS ?= 2
 
-.PHONY: install test demo bench messages
+.PHONY: install test demo bench bench-data messages
 
 install: $(VENV)/.installed
 
@@ -21,9 +21,36 @@ test: install
 demo: install
 	$(BIN)/teller demo
 
-bench: install
-	$(BIN)/python bench/posting.py
-	$(BIN)/python bench/schedule.py
+# Benchmarks (docs/benchmarks.md). The generated ledgers are made once and reused: delete them to regenerate.
+BENCH_CUSTOMERS ?= 1000000
+BENCH_DIR ?= $(HOME)/.cache/teller-bench
+BENCH_SQLITE := sqlite:///$(BENCH_DIR)/teller-$(BENCH_CUSTOMERS).sqlite3
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/teller_bench_$(BENCH_CUSTOMERS)
+BENCH_PG_KEY := $(BENCH_DIR)/teller_bench_$(BENCH_CUSTOMERS)-pg.key
+BENCH_CONCURRENCY_PG ?= postgresql://postgres@127.0.0.1:5432/teller_bench_concurrency
+
+$(BENCH_DIR)/teller-$(BENCH_CUSTOMERS).sqlite3: | install
+	mkdir -p $(BENCH_DIR)
+	$(BIN)/python -m bench.generate --customers $(BENCH_CUSTOMERS) --database $(BENCH_SQLITE)
+
+$(BENCH_DIR)/teller_bench_$(BENCH_CUSTOMERS)-pg.done: | install
+	mkdir -p $(BENCH_DIR)
+	$(BIN)/python -m bench.generate --customers $(BENCH_CUSTOMERS) --transfers-per-customer 0.1 \
+		--floor-customers 20000 --database $(BENCH_PG) --key-file $(BENCH_PG_KEY)
+	touch $@
+
+bench-data: $(BENCH_DIR)/teller-$(BENCH_CUSTOMERS).sqlite3 $(BENCH_DIR)/teller_bench_$(BENCH_CUSTOMERS)-pg.done
+
+bench: install bench-data
+	$(BIN)/python -m bench.posting
+	$(BIN)/python -m bench.schedule
+	$(BIN)/python -m bench.lookup --database $(BENCH_SQLITE)
+	$(BIN)/python -m bench.lookup --database $(BENCH_PG) --key-file $(BENCH_PG_KEY)
+	$(BIN)/python -m bench.keystroke --database $(BENCH_SQLITE)
+	$(BIN)/python -m bench.keystroke --database $(BENCH_PG) --key-file $(BENCH_PG_KEY)
+	$(BIN)/python -m bench.startup --database $(BENCH_SQLITE)
+	$(BIN)/python -m bench.memory --database $(BENCH_SQLITE)
+	$(BIN)/python -m bench.concurrency_pg --database $(BENCH_CONCURRENCY_PG)
 
 # Extract the marked strings and merge them into the zh_CN catalogue (then translate what is new).
 # --init-missing creates the catalogue from the template the first time; later runs only merge.

@@ -21,7 +21,6 @@ ratios and never fails on absolute times; it exits non-zero only if a ledger it 
 
 import argparse
 import os
-import platform
 import sqlite3
 import statistics
 import sys
@@ -35,6 +34,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/posting.py` finds tests.helpers
 
+from bench.measure import machine  # noqa: E402
 from models import Instruction  # noqa: E402
 from teller import audit, bootstrap, clock, instructions, keys, ledger  # noqa: E402
 from teller.actor import system_actor  # noqa: E402
@@ -202,14 +202,6 @@ class RawFloor:
 
 
 # --- Report --------------------------------------------------------------------------------------------
-
-def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-              if line.startswith("model name")] if cpuinfo.exists() else []
-    cpu = models[0] if models else platform.processor() or "unknown CPU"
-    return f"{os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}"
-
 
 def report(figures: list[Figures], args) -> None:
     print(f"Posting benchmark, SQLite WAL synchronous=FULL, one transaction per posting; {machine()}")

@@ -80,13 +80,16 @@ class CustomerPhone(Base):
             "ix_customer_phone_one_registered", "customer_id", unique=True,
             sqlite_where=text("is_registered"), postgresql_where=text("is_registered"),
         ),
+        # Last-four search: the first matches in id order straight from the index (no table reads, no sort),
+        # however many of a million customers share the four digits (migration 0006).
+        Index("ix_customer_phone_last_four_lookup", "last_four", "id", "customer_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
     customer_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("customer.id"))
     kind: Mapped[str] = mapped_column(String(6))
     number: Mapped[str] = mapped_column(search_key(PHONE_LENGTH), index=True)
-    last_four: Mapped[str] = mapped_column(search_key(4), index=True)
+    last_four: Mapped[str] = mapped_column(search_key(4))
     is_registered: Mapped[bool] = mapped_column(default=False)
 
 

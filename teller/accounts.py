@@ -111,16 +111,26 @@ def open_drawer_account(session: Session, actor: Actor, branch: Branch, username
 DEPOSIT_SERIAL_DIGITS = 10
 
 
+def deposit_prefix(branch_code: str) -> str:
+    """What every deposit account number of a branch starts with: 6222 and the branch's digits."""
+    return "6222" + "".join(character for character in branch_code if character.isdigit()).rjust(4, "0")[-4:]
+
+
+def deposit_number(prefix: str, serial: int) -> str:
+    """The branch prefix, the serial and a Luhn check digit, like a bank card number."""
+    body = f"{prefix}{serial:0{DEPOSIT_SERIAL_DIGITS}d}"
+    return body + luhn.calc_check_digit(body)
+
+
 def _next_deposit_number(session: Session, branch: Branch) -> str:
-    """Branch digits, the next serial and a Luhn check digit, like a bank card number. The highest number
-    so far is read from the unique index (a seek, not a count); the caller holds the branch row's lock."""
-    prefix = "6222" + "".join(character for character in branch.code if character.isdigit()).rjust(4, "0")[-4:]
+    """The branch's next deposit account number. The highest number so far is read from the unique index
+    (a seek, not a count); the caller holds the branch row's lock."""
+    prefix = deposit_prefix(branch.code)
     highest = session.execute(
         select(func.max(Account.number)).where(Account.number >= prefix, Account.number < prefix + "~")
     ).scalar()
     serial = int(highest[len(prefix):len(prefix) + DEPOSIT_SERIAL_DIGITS]) + 1 if highest else 1
-    body = f"{prefix}{serial:0{DEPOSIT_SERIAL_DIGITS}d}"
-    return body + luhn.calc_check_digit(body)
+    return deposit_number(prefix, serial)
 
 
 def open_deposit_account(

@@ -17,8 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pypinyin import Style, lazy_pinyin
-from sqlalchemy import and_, delete, select, text
+from sqlalchemy import and_, bindparam, delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -242,6 +241,10 @@ def pinyin_keys(name: str, *, person: bool = True) -> tuple[str, str]:
     """(full pinyin, initials) without tones or spaces: 王芳 -> ('wangfang', 'wf'); Latin words count as
     syllables (Zhang Wei -> 'zhangwei', 'zw'). Each character takes its most common reading
     (pypinyin, no heteronyms), except that a person's surname is read as a surname (单 -> shan)."""
+    # Imported here: pypinyin loads its phrase dictionary (a third of a second) on import, which only
+    # creating and renaming customers needs, not the workstation's start or its search.
+    from pypinyin import Style, lazy_pinyin
+
     key = name_key(name)
     syllables = lazy_pinyin(key, style=Style.NORMAL)
     if person and key[:1] in SURNAME_READINGS and not key.startswith(COMPOUND_SURNAMES_WITH_READING):
@@ -850,9 +853,31 @@ def recent_transactions(
 # Ranks: an exact match, then a prefix match, then a substring match.
 EXACT, PREFIX, SUBSTRING = 0, 1, 2
 
+# Search statements are built once, with bound parameters, and run on the session's connection (Core):
+# building a statement and the ORM's execute path cost more than the index lookups themselves.
+_PREFIX_STATEMENTS: dict[tuple, object] = {}
+_NAME_FTS = text(f"SELECT rowid FROM {NAME_FTS_TABLE} WHERE {NAME_FTS_TABLE} MATCH :phrase LIMIT :limit")
+_NAME_LIKE = (select(Customer.id).where(Customer.name_key.like(bindparam("pattern"), escape="\\"))
+              .limit(bindparam("limit")))
+_LAST_FOUR = (select(CustomerPhone.customer_id).where(CustomerPhone.last_four == bindparam("last_four"))
+              .order_by(CustomerPhone.id).limit(bindparam("limit")))
+_HIT_ROWS = (
+    select(Customer.id, Customer.kind, Customer.name, Customer.id_number, Customer.segment,
+           CustomerPhone.number.label("mobile"))
+    .outerjoin(CustomerPhone, and_(CustomerPhone.customer_id == Customer.id, CustomerPhone.is_registered))
+    .where(Customer.id.in_(bindparam("ids", expanding=True)))
+)
+_PENDING_CUSTOMERS = (
+    select(Account.customer_id).distinct()
+    .join(PendingInstructionAccount, PendingInstructionAccount.account_id == Account.id)
+    .join(Instruction, Instruction.id == PendingInstructionAccount.instruction_id)
+    .where(Account.customer_id.in_(bindparam("ids", expanding=True)), Instruction.expires_at > bindparam("now"))
+)
 
-def _prefix(column, prefix: str):
-    return and_(column >= prefix, column < prefix + _TOP)
+
+def _prefix(column):
+    """`column` starts with the bound `prefix` (`upper` is prefix + _TOP): an index range."""
+    return and_(column >= bindparam("prefix"), column < bindparam("upper"))
 
 
 def _escape_like(value: str) -> str:
@@ -867,23 +892,23 @@ class _Match:
 
 
 def _by_prefix(session: Session, column, id_column, prefix: str, limit: int, matched_on: str, *extra) -> list[_Match]:
-    rows = session.execute(
-        select(id_column, column).where(_prefix(column, prefix), *extra).order_by(column).limit(limit)
-    ).all()
+    """Up to `limit` (id, key) in key order where the key starts with `prefix`; the statement is built on
+    the first use of each `matched_on` (a kind of key always comes with the same `extra` conditions)."""
+    statement = _PREFIX_STATEMENTS.get((matched_on, column))
+    if statement is None:
+        statement = _PREFIX_STATEMENTS[(matched_on, column)] = (
+            select(id_column, column).where(_prefix(column), *extra).order_by(column).limit(bindparam("limit")))
+    rows = session.connection().execute(statement, {"prefix": prefix, "upper": prefix + _TOP, "limit": limit}).all()
     return [_Match(customer_id, EXACT if value == prefix else PREFIX, matched_on) for customer_id, value in rows]
 
 
 def _by_name_substring(session: Session, query: str, limit: int) -> list[_Match]:
     if session.get_bind().dialect.name == "sqlite":
         phrase = '"' + query.replace('"', '""') + '"'
-        ids = session.scalars(
-            text(f"SELECT rowid FROM {NAME_FTS_TABLE} WHERE {NAME_FTS_TABLE} MATCH :phrase LIMIT :limit"),
-            {"phrase": phrase, "limit": limit},
-        ).all()
+        ids = session.connection().execute(_NAME_FTS, {"phrase": phrase, "limit": limit}).scalars().all()
     else:
-        ids = session.scalars(
-            select(Customer.id).where(Customer.name_key.like(f"%{_escape_like(query)}%", escape="\\")).limit(limit)
-        ).all()
+        ids = session.connection().execute(
+            _NAME_LIKE, {"pattern": f"%{_escape_like(query)}%", "limit": limit}).scalars().all()
     return [_Match(customer_id, SUBSTRING, "name_substring") for customer_id in ids]
 
 
@@ -903,9 +928,8 @@ def _matches(session: Session, query: str, limit: int) -> list[_Match]:
         phone = identifiers.phone_digits(compact)
         if phone.isdigit():
             if len(phone) == 4:
-                found += [_Match(customer_id, PREFIX, "mobile_last_four") for customer_id in session.scalars(
-                    select(CustomerPhone.customer_id).where(CustomerPhone.last_four == phone)
-                    .order_by(CustomerPhone.id).limit(limit))]
+                found += [_Match(customer_id, PREFIX, "mobile_last_four") for customer_id in session.connection()
+                          .execute(_LAST_FOUR, {"last_four": phone, "limit": limit}).scalars()]
             found += _by_prefix(session, CustomerPhone.number, CustomerPhone.customer_id, phone, limit, "mobile")
         if number.isdigit():
             found += _by_prefix(session, Account.number, Account.customer_id, number, limit, "account",
@@ -931,13 +955,7 @@ def _pending_customers(session: Session, customer_ids: list[int]) -> set[int]:
     """Which of these customers have a pending, unexpired instruction: from their accounts (by customer),
     to the pending instructions on each account (by account), to each instruction's expiry (by key). The
     link table holds pending instructions only, so the bank's other pending instructions are never read."""
-    rows = session.scalars(
-        select(Account.customer_id).distinct()
-        .join(PendingInstructionAccount, PendingInstructionAccount.account_id == Account.id)
-        .join(Instruction, Instruction.id == PendingInstructionAccount.instruction_id)
-        .where(Account.customer_id.in_(customer_ids), Instruction.expires_at > clock.now())
-    )
-    return set(rows)
+    return set(session.connection().execute(_PENDING_CUSTOMERS, {"ids": customer_ids, "now": clock.now()}).scalars())
 
 
 def _hit(row, match: _Match, pending: set[int]) -> CustomerHit:
@@ -970,12 +988,7 @@ def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
         ids = [match.customer_id for _order, match in chosen]
         if not ids:
             return []
-        rows = {row.id: row for row in session.execute(
-            select(Customer.id, Customer.kind, Customer.name, Customer.id_number, Customer.segment,
-                   CustomerPhone.number.label("mobile"))
-            .outerjoin(CustomerPhone, and_(CustomerPhone.customer_id == Customer.id, CustomerPhone.is_registered))
-            .where(Customer.id.in_(ids))
-        )}
+        rows = {row.id: row for row in session.connection().execute(_HIT_ROWS, {"ids": ids})}
         pending = _pending_customers(session, ids)
         return [_hit(rows[match.customer_id], match, pending) for _order, match in chosen]
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from stdnum.cn import ric
 
 from models import LedgerMeta, StaffUser
-from teller import accounts, bootstrap, clock, config, customers, instructions, keys, loans, staff, totp
+from teller import (
+    accounts, bootstrap, clock, config, customers, instructions, keys, loans, staff, synthetic_people, totp,
+)
 from teller.actor import Actor, system_actor
 from teller.customers import AddressDraft, CustomerDraft
 from teller.db import Database
@@ -41,19 +42,6 @@ STAFF = (
     ("auditor1", "吴敏", ("auditor",)),
     ("admin1", "郑凯", ("admin",)),
 )
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔汤"
-GIVEN = ("芳", "伟", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-         "秀英", "霞", "平", "刚", "桂英", "华", "建华", "文", "辉", "玲", "红", "波", "斌", "鑫", "宇", "浩",
-         "婷", "雪", "欣", "佳怡", "梓涵", "子轩", "博文", "晨", "悦", "琳", "瑞", "志强", "海燕", "春梅")
-LATIN_NAMES = ("Zhang Wei", "Li Na", "Wang Fang", "John Smith", "Maria Garcia", "Anna Müller", "David Chen",
-               "Sarah Johnson", "Kenji Tanaka", "Olga Petrova")
-REGIONS = ("110101", "110105", "310101", "310104", "440103", "440305", "320106", "330106", "510104",
-           "420102", "370102", "130102", "350102", "610113")
-MOBILE_PREFIXES = ("130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159",
-                   "177", "180", "186", "187", "188", "189", "199")
-STREETS = ("人民路", "解放路", "中山路", "建设路", "和平街", "长安街", "新华路", "朝阳路")
-CITIES = ("北京市东城区", "上海市黄浦区", "广州市越秀区", "深圳市福田区", "南京市鼓楼区", "杭州市西湖区",
-          "成都市锦江区", "武汉市江岸区")
 # Opening balances are posted in batches small enough for the branch manager's key alone.
 BATCH_LIMIT = 990_000_00
 
@@ -66,42 +54,6 @@ class DemoLedger:
 
 def demo_directory() -> Path:
     return config.data_dir() / "demo"
-
-
-def resident_id(rng: random.Random, used: set[str]) -> tuple[str, str]:
-    """A valid, unused resident ID number (GB 11643) and the gender its sequence digit gives."""
-    while True:
-        born = date(rng.randint(1950, 2003), rng.randint(1, 12), rng.randint(1, 28))
-        body = f"{rng.choice(REGIONS)}{born:%Y%m%d}{rng.randint(0, 999):03d}"
-        number = body + ric.calc_check_digit(body + "0")
-        if not ric.is_valid(number):  # area codes change over the years: the code must exist at the birth year
-            continue
-        if number not in used:
-            used.add(number)
-            return number, "male" if int(body[-1]) % 2 else "female"
-
-
-# Surnames are far from uniform: the list is in order of frequency, so earlier ones weigh more (王 about 6%).
-SURNAME_WEIGHTS = [max(1, 30 - rank) for rank in range(len(SURNAMES))]
-
-
-def person_name(rng: random.Random) -> str:
-    if rng.random() < 0.05:
-        return rng.choice(LATIN_NAMES)
-    return rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0] + rng.choice(GIVEN)
-
-
-def mobile(rng: random.Random, used: set[str]) -> str:
-    while True:
-        number = rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
-        if number not in used:
-            used.add(number)
-            return number
-
-
-def _segment(rng: random.Random) -> str:
-    roll = rng.random()
-    return "vip" if roll < 0.05 else "quality" if roll < 0.2 else "mass"
 
 
 def _approve(database: Database, checkers: tuple[Actor, Actor], made) -> None:
@@ -162,11 +114,11 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
     batch_total = 0
     batches = 0
     for index in range(customer_count):
-        number, gender = resident_id(rng, used_ids)
-        address = f"{rng.choice(CITIES)}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
+        number, _gender = synthetic_people.resident_id(rng, used_ids)
+        address = synthetic_people.home_address(rng)
         customer_id = customers.create_customer(database, maker, CustomerDraft(
-            kind="individual", name=person_name(rng), id_type="resident_id", id_number=number,
-            registered_mobile=mobile(rng, used_mobiles), segment=_segment(rng),
+            kind="individual", name=synthetic_people.person_name(rng), id_type="resident_id", id_number=number,
+            registered_mobile=synthetic_people.mobile(rng, used_mobiles), segment=synthetic_people.segment(rng),
             addresses=(AddressDraft("home", address),), relationship_owner_id=people["officer1"].staff_id))
         customer_ids.append(customer_id)
         account = customers.open_account_for(database, maker, customer_id)
