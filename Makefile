@@ -23,6 +23,7 @@ demo: install
 
 bench: install
 	$(BIN)/python bench/posting.py
+	$(BIN)/python bench/schedule.py
 
 # Extract the marked strings and merge them into the zh_CN catalogue (then translate what is new).
 # --init-missing creates the catalogue from the template the first time; later runs only merge.
