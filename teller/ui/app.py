@@ -18,6 +18,7 @@ from screens.customer_form import CustomerFormScreen
 from screens.help import HelpScreen
 from screens.lock import LockScreen
 from screens.login import LoginScreen
+from screens.loan_pipeline import LoanPipelineScreen, officer_view
 from screens.lookup import LookupScreen
 
 DEFAULT_IDLE_MINUTES = 5
@@ -94,8 +95,12 @@ class TellerApp(App[None]):
     def start_session(self, info: SessionInfo) -> None:
         self.session = info
         self._last_activity = time.monotonic()
-        self.switch_screen(LookupScreen())
+        self.switch_screen(self.home_screen())
         self.refresh_bindings()
+
+    def home_screen(self):
+        """The screen after login: a loan officer's pipeline, everyone else's customer search."""
+        return LoanPipelineScreen() if officer_view(self.session.actor.roles) else LookupScreen()
 
     def action_lock(self) -> None:
         if self.session is not None and not self.is_locked:
@@ -120,6 +125,16 @@ class TellerApp(App[None]):
         if not isinstance(self.screen, LookupScreen):
             self.switch_screen(LookupScreen())
         self.screen.focus_search()
+
+    def action_loan_pipeline(self) -> None:
+        if self.session is None or not commands.LOAN_PIPELINE.allowed_for(self.session.actor.roles):
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if isinstance(self.screen, LoanPipelineScreen):
+            self.screen.load()
+        else:
+            self.switch_screen(LoanPipelineScreen())
 
     def action_new_customer(self) -> None:
         if self.session is not None and commands.NEW_CUSTOMER.allowed_for(self.session.actor.roles):

@@ -55,6 +55,12 @@ THEME = UserCommand("theme", "ctrl+t", "app.toggle_theme", N_("Light/dark"),
                     N_("Switch between the dark and the light colours (for a light terminal or a bright room)"),
                     show=False)
 
-SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, LOCK, SIGN_OUT, THEME, QUIT)
+LOAN_PIPELINE = UserCommand(
+    "loan_pipeline", "f12", "app.loan_pipeline", N_("Loans"),
+    N_("The loan pipeline: your applications by state, or the approvals waiting"),
+    roles=("loan_officer", "supervisor", "branch_manager", "auditor"), show=False,
+)
+
+SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, LOAN_PIPELINE, LOCK, SIGN_OUT, THEME, QUIT)
 ALWAYS_AVAILABLE = (HELP, THEME, QUIT)
 WHILE_LOCKED = (SIGN_OUT, *ALWAYS_AVAILABLE)
