@@ -15,11 +15,11 @@ from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
 from teller import loans
 from tests.helpers import PASSWORD
-from tests.loan_support import make_staff
+from tests.loan_support import CLEAR_CHECK, consumer_draft, make_staff
 from tests.loan_ui_support import (
-    draft_application, reviewed_application, seed_loan_bank, settle, submitted_application,
+    draft_application, enrol_in_the_past, reviewed_application, seed_loan_bank, settle, submitted_application,
 )
-from tests.ui_support import code_for, make_app, paste, shows, sign_in_quickly, type_credentials, wait_until
+from tests.ui_support import code_for, make_app, next_code, paste, shows, sign_in_quickly, type_credentials, wait_until
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
@@ -117,3 +117,230 @@ async def test_a_loan_officer_starts_on_the_pipeline_and_enters_a_loan_with_a_li
         await settle(pilot)
         await shows(pilot, "DK01012026000001", "submitted")
         assert loans.get_application(loan_bank.db, made[0].id).state == "SUBMITTED"
+
+
+async def open_application(pilot, ui, username: str, number: str) -> None:
+    """Sign in, F12 to the loan pipeline, open the application `number` from it."""
+    app = pilot.app
+    await sign_in_quickly(pilot, ui, username)
+    await pilot.press("f12")
+    await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen) and app.screen.rows is not None)
+    await pilot.pause()
+    table = app.screen.query_one("#pipeline", DataTable)
+    numbers = [row[0] for row in rows(app, "#pipeline")]
+    table.focus()
+    table.move_cursor(row=numbers.index(number))
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen) and app.screen.file is not None)
+    await settle(pilot)
+
+
+async def reload_done(pilot) -> None:
+    await settle(pilot)
+    await pilot.pause()
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#application-status").render())
+
+
+async def test_a_supervisor_reviews_with_the_credit_check_and_approves_with_own_password_and_code(loan_bank):
+    made = submitted_application(loan_bank)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "super1", made.number)
+        await pilot.press("f7")  # not offered before the review starts
+        assert not isinstance(app.screen, ApproveScreen)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await paste(pilot, "income checked with the employer")
+        await pilot.press("enter")
+        app.screen.query_one("#result", Select).value = "clear"
+        app.screen.query_one("#report-date", Input).focus()
+        await paste(pilot, "2026-11-30")  # after the business date
+        await pilot.press("enter")
+        await paste(pilot, "ZX2026112400017")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen))
+        await reload_done(pilot)
+        assert "report date: give the date of the credit report (not after today)" in status(app)
+        assert loans.get_application(loan_bank.db, made.id).state == "SUBMITTED"  # nothing half-written
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await paste(pilot, "income checked with the employer")
+        await pilot.press("enter")
+        app.screen.query_one("#result", Select).value = "clear"
+        app.screen.query_one("#report-date", Input).focus()
+        await paste(pilot, "2026-11-24")
+        await pilot.press("enter")
+        await paste(pilot, "ZX2026112400017")
+        await pilot.press("enter")
+        await reload_done(pilot)
+        await shows(pilot, "Review started.", "under review", "clear, report ZX2026112400017")
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveScreen))
+        await paste(pilot, "stable income")
+        await type_credentials(pilot, None, "wrong-password", next_code(loan_bank.ui, "super1"))
+        await reload_done(pilot)
+        assert loans.get_application(loan_bank.db, made.id).state == "UNDER_REVIEW"
+        assert status(app) and "Approved" not in status(app)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveScreen))
+        await type_credentials(pilot, None, PASSWORD, next_code(loan_bank.ui, "super1"))
+        await reload_done(pilot)
+        await shows(pilot, "Approved.")
+        decided = loans.application_file(loan_bank.db, made.id)
+        assert decided.application.state == "APPROVED"
+        assert [(d.approver_name, d.decision) for d in decided.approvals] == [("Super1", "APPROVED")]
+
+
+async def test_the_originator_is_refused_approval_in_plain_words(loan_bank):
+    both = make_staff(loan_bank.db, loan_bank.ui.bank, "dual1", ("loan_officer", "supervisor"))
+    enrol_in_the_past(loan_bank.ui, "dual1")
+    made = loans.create_application(loan_bank.db, both, consumer_draft(loan_bank.customer_id))
+    loans.submit(loan_bank.db, both, made.id)
+    loans.start_review(loan_bank.db, loan_bank.ui.bank.supervisor, made.id, notes="checked", credit_check=CLEAR_CHECK)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "dual1", made.number)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveScreen))
+        await type_credentials(pilot, None, PASSWORD, next_code(loan_bank.ui, "dual1"))
+        await reload_done(pilot)
+        await shows(pilot, f"you originated application {made.number}: a different person must review and decide it")
+        assert loans.get_application(loan_bank.db, made.id).state == "UNDER_REVIEW"
+
+
+async def test_above_the_supervisors_limit_the_refusal_shows_and_the_branch_manager_approves(loan_bank):
+    made = reviewed_application(loan_bank, amount=300_000_00)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "super1", made.number)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveScreen))
+        await type_credentials(pilot, None, PASSWORD, next_code(loan_bank.ui, "super1"))
+        await reload_done(pilot)
+        await shows(pilot, "CNY 300,000.00 is above super1's loan limit of 200,000.00")
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: app.session is None)
+        await open_application(pilot, loan_bank.ui, "manager1", made.number)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveScreen))
+        await type_credentials(pilot, None, PASSWORD, next_code(loan_bank.ui, "manager1"))
+        await reload_done(pilot)
+        await shows(pilot, "Approved.")
+        assert loans.get_application(loan_bank.db, made.id).state == "APPROVED"
+
+
+async def test_a_returned_application_is_edited_and_resubmitted_by_its_officer(loan_bank):
+    made = reviewed_application(loan_bank)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "super1", made.number)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen))
+        await pilot.press("enter")  # no reason: not returned
+        assert isinstance(app.screen, ReasonScreen) and "What must the officer fix?" in str(
+            app.screen.query_one(".dialog-message").render())
+        await paste(pilot, "lower the amount to 80,000")
+        await pilot.press("enter")
+        await reload_done(pilot)
+        await shows(pilot, "Returned to the officer.", "returned")
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: app.session is None)
+        await sign_in_quickly(pilot, loan_bank.ui, "officer1")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen) and app.screen.rows)
+        await pilot.pause()
+        assert rows(app, "#pipeline")[0][:3] == [made.number, "王芳", "returned"]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen) and app.screen.file is not None)
+        await settle(pilot)
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanEntryScreen) and app.screen.products)
+        await settle(pilot)
+        assert app.screen.query_one("#input-amount", Input).value == "100000.00"
+        assert app.screen.query_one("#input-product", Select).disabled  # another product is another application
+        await fill(pilot, "amount", "80000")
+        await quoted(pilot)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen) and app.screen.file is not None)
+        await settle(pilot)
+        resubmitted = loans.application_file(loan_bank.db, made.id)
+        assert (resubmitted.application.state, resubmitted.application.amount) == ("SUBMITTED", 80_000_00)
+        assert resubmitted.application.review_round == 2
+        assert [event.action for event in resubmitted.history][-2:] == ["updated", "resubmitted"]
+
+
+async def test_a_rejection_needs_a_reason_and_closes_the_application(loan_bank):
+    made = submitted_application(loan_bank)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "super1", made.number)
+        await pilot.press("ctrl+x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen))
+        await paste(pilot, "debt service above half of income")
+        await pilot.press("enter")
+        await reload_done(pilot)
+        await shows(pilot, "Rejected.", "debt service above half of income")
+        assert loans.get_application(loan_bank.db, made.id).state == "REJECTED"
+        await pilot.press("ctrl+x", "f7", "f6")  # nothing more is offered on a rejected application
+        assert isinstance(app.screen, LoanApplicationScreen)
+
+
+async def test_the_officer_signs_an_approved_application_face_to_face(loan_bank):
+    made = reviewed_application(loan_bank)
+    loans.approve(loan_bank.db, loan_bank.ui.bank.supervisor, made.id)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "officer1", made.number)
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: isinstance(app.screen, SigningScreen))
+        await pilot.press("enter", "enter")  # past the place, and Enter on the time (now) signs
+        assert "Say where the contract was signed." in str(app.screen.query_one(".dialog-message").render())
+        app.screen.query_one("#place", Input).focus()
+        await paste(pilot, "示范支行 2号洽谈室")
+        await pilot.press("enter", "enter")
+        await reload_done(pilot)
+        await shows(pilot, "Signed; the terms are frozen.", "HT01012026000001", "示范支行 2号洽谈室")
+        assert loans.get_application(loan_bank.db, made.id).state == "CONTRACT_SIGNED"
+
+
+async def test_the_checklist_receives_verifies_and_waives_under_a_second_key_and_prints_what_is_missing(loan_bank):
+    made = draft_application(loan_bank)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "officer1", made.number)
+        await pilot.press("right", "right")  # Terms, Schedule, Checklist
+        await wait_until(pilot, lambda: app.screen.query_one("#application-tabs").active == "tab-checklist")
+        checklist = rows(app, "#checklist")
+        assert checklist[0][:4] == ["Personal", "Resident identity card", "required", "missing"]
+        app.screen.query_one("#checklist", DataTable).focus()
+        await pilot.press("v")  # not received yet
+        await reload_done(pilot)
+        assert "must be received before it is verified" in status(app)
+        await pilot.press("r")
+        await reload_done(pilot)
+        await pilot.press("v")
+        await reload_done(pilot)
+        first = rows(app, "#checklist")[0]
+        assert first[3] == "verified" and first[4].startswith("Officer1 ")
+        await pilot.press("down", "w")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen))
+        await paste(pilot, "customer is unmarried: no certificate exists")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await type_credentials(pilot, "officer1", PASSWORD, next_code(loan_bank.ui, "officer1"))
+        await shows(pilot, "The second key must come from someone other than you.")
+        await type_credentials(pilot, "super1", PASSWORD, code_for(loan_bank.ui, "super1"))
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen))
+        await reload_done(pilot)
+        second = rows(app, "#checklist")[1]
+        assert second[3] == "waived" and "Officer1 + Super1" in second[4]
+        assert second[4].endswith("customer is unmarried: no certificate exists")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        text = str(app.screen.query_one("#document-text").render())
+        assert f"Documents still needed for loan application {made.number}" in text
+        assert "Resident identity card" not in text and "Income" not in text.split("Personal")[0]
+        await pilot.press("escape")
+        assert isinstance(app.screen, LoanApplicationScreen)
