@@ -21,6 +21,7 @@ from teller.schedule import due_dates
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
+from screens.confirm import ConfirmScreen
 from screens.loan_dialogs import DocumentScreen
 
 RECOMPUTE_DELAY = 0.25  # seconds of quiet typing before the schedule is recomputed
@@ -39,7 +40,7 @@ FIELD_TITLES = {
     "guarantee_group": N_("Guarantee group"),
 }
 PART_FIELDS = ("amount", "term", "rate", "method")
-PART_TITLES = {"fund": N_("Fund"), "commercial": N_("Comm.")}  # short: they lead a 20-cell label
+PART_TITLES = {"fund": N_("Fund"), "commercial": N_("Comm.")}  # short: they lead an 18-cell label
 FACT_KEYS = ("property_price", "second_hand", "home_count", "fund_months", "spouses", "previous_settled",
              "pledge_value", "vehicle_price", "monthly_income", "guarantee_group")
 SELECT_KEYS = {"product", "method", "method" + SECOND_PART, "second_hand", "previous_settled", "guarantee_group"}
@@ -73,9 +74,9 @@ class Field(Vertical):
     DEFAULT_CSS = """
     Field { height: auto; padding-right: 1; }
     Field > Horizontal { height: 1; }
-    Field Label { width: 20; }
+    Field Label { width: 18; }
     Field Input, Field Select { width: 1fr; }
-    Field .field-error { color: $error; height: auto; padding-left: 20; }
+    Field .field-error { color: $error; height: auto; padding-left: 18; }
     Field .field-error.empty { display: none; }
     """
 
@@ -143,9 +144,9 @@ class LoanEntryScreen(TellerScreen):
         self.products: dict[str, Product] = {}
         self.loan: LoanQuote | None = None
         self.generation = 0
-        self.dirty = False
+        self._saved: dict[str, str] = {}
+        self._arranged: str | None = None
         self._timer: Timer | None = None
-        self._filling = False
 
     # --- Layout -----------------------------------------------------------------------------------------
 
@@ -196,23 +197,22 @@ class LoanEntryScreen(TellerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="products")
     def load_products(self) -> None:
         try:
-            self.post_message(self.ProductsLoaded(loans.list_products(self.app.db)))
+            self.post_message(self.ProductsLoaded(loans.list_products(self.app.db, active_only=False)))
         except TellerError as error:
             self.post_message(self.Failed(error))
 
     def on_loan_entry_screen_products_loaded(self, message: ProductsLoaded) -> None:
-        self.products = {product.code: product for product in message.products}
+        kept = self.application.product_code if self.application else None  # even if no longer offered
+        self.products = {product.code: product for product in message.products
+                         if product.active or product.code == kept}
         select = self.query_one("#input-product", Select)
-        self._filling = True
-        select.set_options([(product.name, product.code) for product in message.products])
+        select.set_options([(product.name, product.code) for product in self.products.values()])
         if self.application is not None:
             self._fill_application(self.application)
-        self._filling = False
+        self._saved = self.values()
         self.recompute()
 
     def _fill_application(self, view: ApplicationView) -> None:
-        if view.product_code not in self.products:  # a product no longer offered: show it all the same
-            self.products[view.product_code] = loans.get_product(self.app.db, view.product_code)
         self.query_one("#input-product", Select).value = view.product_code
         self._arrange(self.products[view.product_code])
         for position, tranche in enumerate(view.tranches):
@@ -241,6 +241,7 @@ class LoanEntryScreen(TellerScreen):
 
     def _arrange(self, product: Product) -> None:
         """Show the fields the product needs: one part or two, and the facts its rules check."""
+        self._arranged = product.code
         two_parts = len(product.tranches) > 1
         for key in PART_FIELDS:
             self.query_one(f"#field-{key}{SECOND_PART}").set_class(not two_parts, "hidden")
@@ -279,13 +280,13 @@ class LoanEntryScreen(TellerScreen):
         return values
 
     def has_unsaved_input(self) -> bool:
-        return self.dirty
+        return self.values() != self._saved
 
     @on(Select.Changed, "#input-product")
     def product_changed(self, event: Select.Changed) -> None:
         product = self.product
-        if product is None or self._filling:
-            return
+        if product is None or product.code == self._arranged:
+            return  # the form already shows this product (an application being edited, or no change)
         self._arrange(product)
         self._fill_fixed_rates(product, fill_all=True)
         self._changed()
@@ -307,7 +308,7 @@ class LoanEntryScreen(TellerScreen):
     @on(Input.Changed)
     @on(Select.Changed)
     def field_changed(self, event) -> None:
-        if self._filling or event.control.id == "input-product":
+        if event.control.id == "input-product":
             return
         product = self.product
         if product is not None and event.control.id in ("input-term", "input-term2", "input-home_count"):
@@ -315,7 +316,6 @@ class LoanEntryScreen(TellerScreen):
         self._changed()
 
     def _changed(self) -> None:
-        self.dirty = True
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(RECOMPUTE_DELAY, self.recompute)
@@ -410,7 +410,7 @@ class LoanEntryScreen(TellerScreen):
         self.query_one("#entry-heading", Static).update(self._heading())
 
     def on_loan_entry_screen_saved(self, message: Saved) -> None:
-        self.dirty = False
+        self._saved = self.values()
         if message.submitted:
             from screens.loan_application import LoanApplicationScreen
 
@@ -442,4 +442,13 @@ class LoanEntryScreen(TellerScreen):
         self.app.push_screen(DocumentScreen(_("Loan quote"), "\n".join(lines)))
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Leave the form, asking first if it holds changes that were not saved."""
+        if not self.has_unsaved_input():
+            self.app.pop_screen()
+            return
+
+        def answer(confirmed: bool | None) -> None:
+            if confirmed:
+                self.app.pop_screen()
+
+        self.app.push_screen(ConfirmScreen(_("Leave and lose the changes to this application?")), answer)
