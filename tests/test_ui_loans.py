@@ -344,3 +344,89 @@ async def test_the_checklist_receives_verifies_and_waives_under_a_second_key_and
         assert "Resident identity card" not in text and "Income" not in text.split("Personal")[0]
         await pilot.press("escape")
         assert isinstance(app.screen, LoanApplicationScreen)
+
+
+async def test_a_combined_loan_has_two_parts_each_checked_and_the_fund_rate_follows_the_term(loan_bank):
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_quickly(pilot, loan_bank.ui, "officer1")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen))
+        await open_entry_from_pipeline(pilot, loan_bank)
+        assert not app.screen.query_one("#field-amount2").display
+        await choose_product(pilot, "combined")
+        assert app.screen.query_one("#field-amount2").display and app.screen.query_one("#input-rate").disabled
+        await fill(pilot, "amount", "400000")
+        await fill(pilot, "term", "240")
+        await fill(pilot, "amount2", "300000")
+        await fill(pilot, "term2", "240")
+        for key, value in (("property_price", "1000000"), ("home_count", "1"), ("fund_months", "24"),
+                           ("spouses", "1")):
+            await fill(pilot, key, value)
+        app.screen.query_one("#input-previous_settled", Select).value = "yes"
+        await quoted(pilot)
+        assert app.screen.query_one("#input-rate", Input).value == "2.60"  # the fund's fixed rate for 240 months
+        assert "above the household cap of CNY 350,000.00 (rule: household cap)" in field_error(app, "amount")
+        assert field_error(app, "amount2") == ""
+        await fill(pilot, "term", "60")
+        await quoted(pilot)
+        assert app.screen.query_one("#input-rate", Input).value == "2.10"  # five years or less: the lower base
+        await fill(pilot, "rate2", "7")
+        await quoted(pilot)
+        assert "7.00% is outside 3.05% to 6.00% (rule: rate floor and ceiling)" in field_error(app, "rate2")
+        schedule = rows(app, "#schedule")
+        assert len(schedule) == 240 and schedule[-1][5] == "0.00"
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        text = str(app.screen.query_one("#document-text").render())
+        assert "fund part: CNY 400,000.00 over 60 months at 2.10%, equal installment" in text
+        assert "commercial part: CNY 300,000.00 over 240 months at 7.00%" in text
+        assert "\n 240  2046-11-24" in text and "\n 241 " not in text
+        await pilot.press("escape")
+        await pilot.press("escape")
+        assert "Leave and lose the changes" in await shows(pilot, "Leave and lose the changes")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen))
+        assert loans.pipeline(loan_bank.db, loan_bank.officer) == []
+
+
+async def test_the_customer_file_starts_a_loan_for_officers_only(loan_bank):
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_quickly(pilot, loan_bank.ui, "teller1")
+        await pilot.press(*"wangfang")
+        await wait_until(pilot, lambda: app.screen.query_one("#results", DataTable).row_count > 0)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: getattr(app.screen, "file", None) is not None)
+        await pilot.press("f9", "f12")
+        await pilot.pause()
+        assert "New loan" not in await shows(pilot, "王芳")
+        assert app.screen.__class__.__name__ == "CustomerFileScreen"  # F12 is not a teller's either
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: app.session is None)
+        await sign_in_quickly(pilot, loan_bank.ui, "officer1")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen))
+        await pilot.press("f2", *"wangfang")
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen)
+                         and app.screen.query_one("#results", DataTable).row_count > 0)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: getattr(app.screen, "file", None) is not None)
+        await shows(pilot, "f9 New loan")
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanEntryScreen))
+        assert "New loan application · 王芳" in await shows(pilot, "New loan application")
+
+
+async def test_an_auditor_sees_the_waiting_applications_and_takes_no_step(loan_bank):
+    made = submitted_application(loan_bank)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "audit1", made.number)
+        text = await shows(pilot, made.number, "submitted")
+        assert "Review" not in text and "Reject" not in text and "Quote" in text
+        await pilot.press("f6", "ctrl+x", "ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, LoanApplicationScreen)
+        assert loans.get_application(loan_bank.db, made.id).state == "SUBMITTED"
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        assert f"Loan quote for application {made.number}" in str(app.screen.query_one("#document-text").render())

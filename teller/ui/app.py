@@ -122,9 +122,10 @@ class TellerApp(App[None]):
             return
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if not isinstance(self.screen, LookupScreen):
-            self.switch_screen(LookupScreen())
-        self.screen.focus_search()
+        if isinstance(self.screen, LookupScreen):
+            self.screen.focus_search()
+        else:
+            self.switch_screen(LookupScreen())  # it opens with the search box focused
 
     def action_loan_pipeline(self) -> None:
         if self.session is None or not commands.LOAN_PIPELINE.allowed_for(self.session.actor.roles):
