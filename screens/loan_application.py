@@ -1,6 +1,7 @@
 """The loan application file: terms, schedule, document checklist and history, with the steps the viewer's
 role may take in the application's state. The service decides; a refusal is shown as it says it."""
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -52,7 +53,7 @@ VERIFY = UserCommand("verify_document", "v", "verify", N_("Verified"),
 WAIVE = UserCommand("waive_document", "w", "waive", N_("Waive"),
                     N_("Waive the chosen document, with a reason and a supervisor's second key"),
                     roles=CHECKLIST_ROLES)
-MISSING = UserCommand("missing_documents", "m", "missing", N_("Missing list"),
+MISSING = UserCommand("missing_documents", "m", "missing", N_("Missing"),
                       N_("Show the printable list of documents the customer still has to bring"))
 COMMANDS = (BACK, EDIT, SUBMIT, REVIEW, APPROVE, RETURN, REJECT, SIGN, QUOTE, RECEIVE, VERIFY, WAIVE, MISSING)
 # In which states each step is offered (the service checks again and says why when it refuses).
@@ -61,7 +62,9 @@ STEP_STATES = {
     "return_loan": ("SUBMITTED", "UNDER_REVIEW"), "reject": ("SUBMITTED", "UNDER_REVIEW"),
     "sign": ("APPROVED",),
 }
-CHECKLIST_STEPS = ("receive", "verify", "waive")
+CHECKLIST_STEPS = ("receive", "verify", "waive", "missing")
+TERMS_STEPS = ("quote",)  # offered on the terms and the schedule (the footer has no room for all at 80 columns)
+GROUP_ROW = "group:"
 ACTION_NAMES = {
     "created": N_("created"), "updated": N_("terms changed"), "submitted": N_("submitted"),
     "resubmitted": N_("resubmitted"), "review_started": N_("review started"), "credit_checked": N_("credit checked"),
@@ -147,8 +150,7 @@ class LoanApplicationScreen(TellerScreen):
 
     def on_mount(self) -> None:
         schedule_columns(self.query_one("#schedule", DataTable))
-        self.query_one("#checklist", DataTable).add_columns(_("Group"), _("Document"), _("Need"), _("State"),
-                                                            _("By, when"))
+        self.query_one("#checklist", DataTable).add_columns(_("Document"), _("State"), _("Need"), _("By, when"))
         self.query_one("#history", DataTable).add_columns(_("When"), _("By"), _("Step"), _("State"), _("Reason"))
         self.load()
 
@@ -178,9 +180,10 @@ class LoanApplicationScreen(TellerScreen):
         checklist.clear()
         last_group = None
         for item in sorted(file.checklist, key=lambda item: list(GROUP_NAMES).index(item.group)):
-            group = _(GROUP_NAMES[item.group]) if item.group != last_group else ""
-            last_group = item.group
-            checklist.add_row(group, item.label, item_need(item), _(ITEM_STATE_NAMES[item.state]), item_who(item),
+            if item.group != last_group:  # a heading row per group; the steps ignore it
+                checklist.add_row(Text(_(GROUP_NAMES[item.group]), style="bold"), "", "", "", key=GROUP_ROW + item.group)
+                last_group = item.group
+            checklist.add_row(f"  {item.label}", _(ITEM_STATE_NAMES[item.state]), item_need(item), item_who(item),
                               key=item.code)
         checklist.move_cursor(row=row)
         history = self.query_one("#history", DataTable)
@@ -257,11 +260,11 @@ class LoanApplicationScreen(TellerScreen):
         state = self.file.application.state
         if action in STEP_STATES:
             return state in STEP_STATES[action]
+        tab = self.query_one("#application-tabs", TabbedContent).active
         if action in CHECKLIST_STEPS:
-            return self.query_one("#application-tabs", TabbedContent).active == "tab-checklist" and \
-                state not in loans.CLOSED_STATES
-        if action == "missing":
-            return self.query_one("#application-tabs", TabbedContent).active == "tab-checklist"
+            return tab == "tab-checklist" and (action == "missing" or state not in loans.CLOSED_STATES)
+        if action in TERMS_STEPS:
+            return tab in ("tab-terms", "tab-schedule")
         return True
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -367,7 +370,7 @@ class LoanApplicationScreen(TellerScreen):
         if not table.row_count:
             return None
         code = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return next(item for item in self.file.checklist if item.code == code)
+        return next((item for item in self.file.checklist if item.code == code), None)
 
     def action_receive(self) -> None:
         item = self._chosen_item()
