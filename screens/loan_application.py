@@ -181,7 +181,8 @@ class LoanApplicationScreen(TellerScreen):
         last_group = None
         for item in sorted(file.checklist, key=lambda item: list(GROUP_NAMES).index(item.group)):
             if item.group != last_group:  # a heading row per group; the steps ignore it
-                checklist.add_row(Text(_(GROUP_NAMES[item.group]), style="bold"), "", "", "", key=GROUP_ROW + item.group)
+                heading = Text(_(GROUP_NAMES[item.group]), style="bold")
+                checklist.add_row(heading, "", "", "", key=GROUP_ROW + item.group)
                 last_group = item.group
             checklist.add_row(f"  {item.label}", _(ITEM_STATE_NAMES[item.state]), item_need(item), item_who(item),
                               key=item.code)

@@ -101,6 +101,10 @@ def _count(text: str, field: str, most: int) -> int | None:
     return int(cleaned)
 
 
+def _money(text: str, currency: str, field: str) -> int:
+    return parse_amount(text, currency, field=field, allow_zero=True).minor
+
+
 def read_entry(product: Product, values: dict[str, str]) -> EntryReading:
     """Terms and facts from the form's text (`values` by form key; yes/no facts as "yes", "no" or "")."""
     errors: dict[str, str] = {}
@@ -129,8 +133,7 @@ def read_entry(product: Product, values: dict[str, str]) -> EntryReading:
     facts = {}
     for key, service_field in MONEY_FACTS.items():
         text = values.get(key, "").strip()
-        facts[key] = attempt(key, lambda t=text, f=service_field: parse_amount(t, product.currency, field=f,
-                                                                                 allow_zero=True).minor) if text else None
+        facts[key] = attempt(key, lambda t=text, f=service_field: _money(t, product.currency, f)) if text else None
     for key, (service_field, most) in COUNT_FACTS.items():
         facts[key] = attempt(key, lambda k=key, f=service_field, m=most: _count(values.get(k, ""), f, m))
     answers = {key: {"yes": True, "no": False}.get(values.get(key, "")) for key in YES_NO_FACTS}
