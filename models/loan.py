@@ -25,7 +25,7 @@ DECISIONS = ("APPROVED", "REJECTED", "RETURNED")
 CREDIT_RESULTS = ("clear", "minor_issues", "adverse")
 CHECKLIST_GROUPS = ("personal", "property", "loan")
 CHECKLIST_STATES = ("MISSING", "RECEIVED", "VERIFIED", "WAIVED")
-LOAN_NUMBER_LENGTH = 24
+LOAN_NUMBER_LENGTH = 32
 
 
 class LoanProduct(Base):

@@ -1,9 +1,10 @@
-"""The `teller` command line: ledger set-up and checks, staff and policy administration.
+"""The `teller` command line: ledger set-up and checks, staff, policy and loan product administration.
 
 Every command prints one clear line on error (no traceback) and exits non-zero. Commands that change
-staff, roles or policy are four-eyes: one admin proposes (`--as`), another approves.
+staff, roles, policy or loan products are four-eyes: one admin proposes (`--as`), another approves.
 """
 
+import json
 import os
 import sys
 from datetime import date
@@ -16,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from models import StaffRole, StaffUser
 from teller import (
     __version__, accounts, admin_changes, audit, authentication, bootstrap, config, demo, i18n, instructions,
-    ledger, migrate, policy, staff,
+    ledger, loans, migrate, policy, staff,
 )
 from teller.actor import Actor, system_actor
 from teller.db import Database
@@ -342,6 +343,43 @@ def policy_show(kind: str, currency: str) -> None:
     for authority in sorted(table.values(), key=lambda item: item.level):
         click.echo(f"{authority.role:<16} {authority.level:>5} {format_minor(authority.single_limit, currency):>20} "
                    f"{format_minor(authority.joint_limit, currency):>20}")
+
+
+@cli.group("product")
+def product_group() -> None:
+    """Loan products (changes are four-eyes)."""
+
+
+@product_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include withdrawn products.")
+def product_list(show_all: bool) -> None:
+    click.echo(f"{'Code':<20} {'Version':>7} {'Active':<6} Name")
+    for product in loans.list_products(_open(), active_only=not show_all):
+        click.echo(f"{product.code:<20} {product.version:>7} {'yes' if product.active else 'no':<6} "
+                   f"{product.name_en} / {product.name_zh}")
+
+
+@product_group.command("show")
+@click.argument("code")
+def product_show(code: str) -> None:
+    """Print a product's definition as JSON (edit it and `propose` it back)."""
+    click.echo(json.dumps(loans.product_definition(_open(), code), ensure_ascii=False, indent=1))
+
+
+@product_group.command("propose")
+@click.argument("definition_file", type=click.File("r", encoding="utf-8"))
+@click.option("--as", "admin_username", required=True, help="The admin proposing the change (a second admin approves).")
+@click.option("--withdraw", is_flag=True, help="Withdraw the product from new applications.")
+def product_propose(definition_file, admin_username: str, withdraw: bool) -> None:
+    """Propose a new or changed loan product from a JSON definition; a second admin approves."""
+    try:
+        definition = json.load(definition_file)
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(f"not JSON: {error}", param_hint="DEFINITION_FILE") from error
+    database = _open()
+    change = admin_changes.propose_product(database, _sign_in(database, admin_username, "admin"), definition,
+                                           active=not withdraw)
+    click.echo(f"Proposed admin change {change.id} (loan product {change.summary['code']}): another admin approves it")
 
 
 @cli.group("instruction")

@@ -4,7 +4,8 @@ A product is read from its JSON definition (fixtures/loan_products.json, then th
 amount and term ranges per tranche, the rate rule, allowed repayment methods, day-count basis, installment
 multiple, penalty-rate multiple, repayment allocation order, eligibility rules, the document checklist
 template and the approval route. `check_terms` lists every rule the terms or the recorded facts break, for
-inline display while the officer types; the service refuses to submit while any remains.
+inline display while the officer types; the service refuses to submit while any remains. `quote` builds each
+part's repayment schedule (`teller.schedule`) under the product's day count and installment multiple.
 
 Rates are `Decimal` annual rates (0.031 = 3.1%), stored as integer parts per million. A tranche's reference
 rate is its base rate for the term times the multiplier (times the second-home multiplier for a second
@@ -18,22 +19,16 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 import fixtures
 from models.loan import CHECKLIST_GROUPS, METHODS, TRANCHE_KINDS
+from teller import schedule
 from teller.errors import InputError
 from teller.i18n import N_, _, format_day, language
 from teller.money import format_minor
 
 PPM = Decimal(1_000_000)
 BASIS_POINT = Decimal("0.0001")
-DAY_COUNTS = ("30/360", "ACT/360", "ACT/365")
 ALLOCATION_PARTS = ("penalty", "fees", "interest", "principal")
 MAX_RATE = Decimal("0.36")  # nothing above 36% a year is a lawful loan rate
 
-METHOD_NAMES = {
-    "equal_installment": N_("equal installment"),
-    "equal_principal": N_("equal principal"),
-    "interest_only": N_("interest only, then balloon"),
-    "bullet": N_("one payment at maturity"),
-}
 TRANCHE_NAMES = {"standard": N_("loan"), "fund": N_("fund part"), "commercial": N_("commercial part")}
 GROUP_NAMES = {"personal": N_("Personal"), "property": N_("Property"), "loan": N_("Loan and guarantee")}
 
@@ -251,9 +246,11 @@ def parse_product(data: dict, *, version: int = 1, active: bool = True) -> Produ
         if sorted(allocation) != sorted(ALLOCATION_PARTS):
             raise _problem(_("{where}: the allocation order lists penalty, fees, interest and principal once each")
                            .format(where=where))
-        if data.get("day_count", "30/360") not in DAY_COUNTS:
+        if data.get("day_count", "30/360") not in schedule.DAY_COUNTS:
             raise _problem(_("{where}: the day-count basis is one of {bases}").format(
-                where=where, bases=", ".join(DAY_COUNTS)))
+                where=where, bases=", ".join(schedule.DAY_COUNTS)))
+        if data.get("rounding", "HALF_UP") != "HALF_UP":
+            raise _problem(_("{where}: schedules round HALF_UP to the minor unit").format(where=where))
         penalty = _decimal(data.get("penalty_rate_multiple", "1.5"), where)
         if not Decimal("1") <= penalty <= Decimal("2"):
             raise _problem(_("{where}: the penalty-rate multiple lies between 1 and 2 (commonly 1.3 to 1.5)").format(
@@ -433,8 +430,8 @@ def _check_tranche(found: _Findings, product: Product, terms: TrancheTerms, fact
     _check_range(found, terms.term_months, rule.term_months, "term", "term_range", months, kind)
     if terms.method not in rule.methods:
         found.add("method", "method_allowed", _("{method} is not offered; choose {methods}").format(
-            method=_(METHOD_NAMES.get(terms.method, terms.method)),
-            methods=", ".join(_(METHOD_NAMES[method]) for method in rule.methods)), kind)
+            method=_(schedule.METHOD_LABELS.get(terms.method, terms.method)),
+            methods=", ".join(_(schedule.METHOD_LABELS[method]) for method in rule.methods)), kind)
     reference = reference_rate(rule, terms.term_months, facts)
     if rule.rate.fixed and terms.annual_rate != reference:
         found.add("rate", "rate_fixed", _("the rate for this term is {reference}, not {rate}").format(
@@ -521,6 +518,27 @@ def _check_eligibility(found: _Findings, product: Product, terms: LoanTerms, fac
         elif rule_id == "guarantee_group":
             if facts.guarantee_group is not True:
                 found.add("guarantee group", rule_id, _("the farmer must belong to a guarantee or joint-guarantee group"))
+        elif rule_id == "payment_to_income":
+            _check_payment_to_income(found, product, terms, facts, rule)
+
+
+def _check_payment_to_income(found: _Findings, product: Product, terms: LoanTerms, facts: LoanFacts,
+                             rule: dict) -> None:
+    """The first month's installment (all parts together) against the monthly income. A bullet loan has no
+    monthly installment; terms no schedule can be built from are left to their own violations."""
+    if not _needs(found, facts.monthly_income, "monthly income", "payment_to_income",
+                  _("record the customer's monthly income")):
+        return
+    try:
+        monthly = quote(product, terms).monthly_installment
+    except InputError:
+        return
+    most = int((Decimal(facts.monthly_income) * Decimal(rule["max"])).to_integral_value(rounding=ROUND_FLOOR))
+    if monthly > most:
+        found.add("amount", "payment_to_income", _(
+            "the installment {installment} is more than {share} of the monthly income (at most {most})").format(
+            installment=_money(monthly, product.currency), share=f"{Decimal(rule['max']) * 100:.0f}%",
+            most=_money(most, product.currency)))
 
 
 def check_terms(product: Product, terms: LoanTerms, facts: LoanFacts, *, today: date | None = None) -> list[RuleViolation]:
@@ -542,3 +560,48 @@ def check_terms(product: Product, terms: LoanTerms, facts: LoanFacts, *, today: 
             today=format_day(today)))
     _check_eligibility(found, product, terms, facts)
     return found.items
+
+
+# --- Quotes -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrancheQuote:
+    terms: TrancheTerms
+    schedule: schedule.Schedule
+
+
+@dataclass(frozen=True)
+class LoanQuote:
+    """The schedule of each part of a loan, and what the customer pays in all (minor units)."""
+
+    tranches: tuple[TrancheQuote, ...]
+
+    @property
+    def installment(self) -> int:
+        """The first installment, all parts together (for equal installments, the regular monthly payment)."""
+        return sum(part.schedule.installment for part in self.tranches)
+
+    @property
+    def monthly_installment(self) -> int:
+        """What falls due in the first month, all parts together; 0 for parts repaid in one payment at maturity."""
+        return sum(part.schedule.installments[0].payment for part in self.tranches if part.terms.method != "bullet")
+
+    @property
+    def total_interest(self) -> int:
+        return sum(part.schedule.total_interest for part in self.tranches)
+
+    @property
+    def total_payment(self) -> int:
+        return sum(part.schedule.total_payment for part in self.tranches)
+
+
+def quote(product: Product, terms: LoanTerms, *, start_date: date | None = None) -> LoanQuote:
+    """Each part's repayment schedule from the first due date, with the product's day count (actual-day
+    counts need the loan's `start_date`) and installment multiple. Terms no schedule can be built from raise
+    InputError naming the field."""
+    return LoanQuote(tuple(
+        TrancheQuote(tranche, schedule.build_schedule(
+            tranche.amount, tranche.annual_rate, tranche.term_months, tranche.method, terms.first_due_date,
+            installment_multiple=product.installment_multiple, day_count=product.day_count, start_date=start_date))
+        for tranche in terms.tranches))

@@ -24,27 +24,27 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
     Branch, ChecklistItem, CreditCheck, Customer, LoanApplication, LoanApproval, LoanEvent, LoanProduct, LoanSequence,
     LoanSigning, LoanTranche, StaffUser,
 )
-from models.loan import CREDIT_RESULTS, EDITABLE_STATES, METHODS, TRANCHE_KINDS
-from teller import audit, authentication, clock, policy
+from models.loan import CREDIT_RESULTS, EDITABLE_STATES, METHODS
+from teller import audit, authentication, clock, policy, schedule
 from teller.actor import Actor
 from teller.db import Database
 from teller.errors import ApprovalError, InputError
 from teller.i18n import N_, _, format_day
 from teller.instructions import CHECKER_ROLES
 from teller.loan_products import (
-    GROUP_NAMES, MAX_RATE, LoanFacts, LoanTerms, Product, RuleViolation, TrancheTerms, check_terms, parse_product,
-    ppm_to_rate, rate_to_ppm,
+    GROUP_NAMES, MAX_RATE, LoanFacts, LoanQuote, LoanTerms, Product, RuleViolation, TrancheTerms, check_terms,
+    parse_product, ppm_to_rate, quote, rate_to_ppm,
 )
 from teller.money import MAX_MINOR, format_minor
 
 ORIGINATOR_ROLES = ("loan_officer",)
-MAX_TERM_MONTHS = 600
 MAX_PURPOSE = 500
 MAX_REASON = 1000
 MAX_PLACE = 200
@@ -227,11 +227,12 @@ class SigningView:
 
 @dataclass(frozen=True)
 class ApplicationFile:
-    """The application file: terms, the rules they break now (if any), checklist, credit checks, decisions,
-    signing and history (oldest first)."""
+    """The application file: terms with each part's schedule, the rules they break now (if any), checklist,
+    credit checks, decisions, signing and history (oldest first)."""
 
     application: ApplicationView
     product: Product
+    quote: LoanQuote
     violations: tuple[RuleViolation, ...]
     checklist: tuple[ChecklistItemView, ...]
     credit_checks: tuple[CreditCheckView, ...]
@@ -316,6 +317,11 @@ def get_product(db: Database, code: str) -> Product:
     return db.run(lambda session: _product(_product_row(session, code)), readonly=True)
 
 
+def product_definition(db: Database, code: str) -> dict:
+    """A product's JSON definition as stored, the starting point of a proposed change."""
+    return db.run(lambda session: json.loads(_product_row(session, code).definition), readonly=True)
+
+
 def _product_row(session: Session, code: str) -> LoanProduct:
     row = session.execute(select(LoanProduct).where(LoanProduct.code == code)).scalar_one_or_none()
     if row is None:
@@ -323,10 +329,9 @@ def _product_row(session: Session, code: str) -> LoanProduct:
     return row
 
 
-def load_products(session: Session, actor: Actor, definitions: Iterable[dict]) -> int:
-    """Add products not yet in the ledger (by code), each definition checked; returns how many were added."""
+def load_products(session: Session, actor: Actor, definitions: Iterable[dict]) -> None:
+    """Add products not yet in the ledger (by code), each definition checked."""
     known = set(session.scalars(select(LoanProduct.code)))
-    added = 0
     for definition in definitions:
         product = parse_product(definition)
         if product.code in known:
@@ -335,8 +340,6 @@ def load_products(session: Session, actor: Actor, definitions: Iterable[dict]) -
                                 currency=product.currency, definition=json.dumps(definition, ensure_ascii=False),
                                 version=1, active=True, updated_at=clock.now()))
         audit.record(session, actor, "loan_product.loaded", object_type="loan_product", object_id=product.code)
-        added += 1
-    return added
 
 
 # --- Validation ---------------------------------------------------------------------------------------
@@ -355,9 +358,6 @@ def _whole(value, field: str, low: int, high: int, message: str) -> int:
 
 def _clean_terms(product: Product, terms: LoanTerms) -> LoanTerms:
     """Each field's own shape (the product's rules are `check_terms`' business); InputError names the field."""
-    if terms.product_code != product.code:
-        raise InputError("product", _("the terms are for {code}, not {product}").format(
-            code=terms.product_code, product=product.code))
     if terms.currency != product.currency:
         raise InputError("currency", _("{product} lends in {currency}").format(
             product=product.name, currency=product.currency))
@@ -368,11 +368,10 @@ def _clean_terms(product: Product, terms: LoanTerms) -> LoanTerms:
             product=product.name, parts=", ".join(wanted)))
     cleaned = []
     for tranche in terms.tranches:
-        if tranche.kind not in TRANCHE_KINDS:
-            raise InputError("tranches", _("unknown loan part {kind!r}").format(kind=tranche.kind))
-        amount = _whole(tranche.amount, "amount", 1, MAX_MINOR, _("the amount must be a positive whole number of fen"))
-        term = _whole(tranche.term_months, "term", 1, MAX_TERM_MONTHS,
-                      _("the term is 1 to {most} whole months").format(most=MAX_TERM_MONTHS))
+        amount = _whole(tranche.amount, "amount", 1, schedule.MAX_PRINCIPAL,
+                        _("the amount must be a positive whole number of fen"))
+        term = _whole(tranche.term_months, "term", 1, schedule.MAX_MONTHS,
+                      _("the term is 1 to {most} whole months").format(most=schedule.MAX_MONTHS))
         rate = tranche.annual_rate
         if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate <= MAX_RATE:
             raise InputError("rate", _("the annual rate is a number from 0 to 36%"))
@@ -399,11 +398,18 @@ FACT_BOUNDS = {
 }
 
 
+FACT_FLAGS = {"second_hand": "home count", "previous_fund_loan_settled": "previous fund loan",
+              "guarantee_group": "guarantee group"}
+
+
 def _clean_facts(facts: LoanFacts) -> LoanFacts:
     for name, (field, most) in FACT_BOUNDS.items():
         value = getattr(facts, name)
         if value is not None:
             _whole(value, field, 0, most, _("give a whole number from 0 to {most}").format(most=most))
+    for name, field in FACT_FLAGS.items():
+        if getattr(facts, name) is not None and not isinstance(getattr(facts, name), bool):
+            raise InputError(field, _("answer yes or no"))
     if facts.home_count == 0:
         raise InputError("home count", _("count this home too: 1 for a first home"))
     return facts
@@ -611,7 +617,11 @@ def create_application(db: Database, officer: Actor, draft: ApplicationDraft) ->
                **_terms_facts_json(terms, facts))
         return _view(session, application)
 
-    return db.run(work)
+    try:
+        return db.run(work)
+    except IntegrityError:
+        # Another terminal opened the branch's numbering for the year at the same moment: number again.
+        return db.run(work)
 
 
 def update_draft(db: Database, officer: Actor, application_id: int, draft: ApplicationDraft) -> ApplicationView:
@@ -647,6 +657,8 @@ def _submit(db: Database, officer: Actor, application_id: int, allowed: str, act
         _refuse_state(application, (allowed,), N_("submit"))
         product_row = session.get(LoanProduct, application.product_id)
         product = _product(product_row)
+        if not product.active:
+            raise InputError("product", _("{product} is no longer offered").format(product=product.name))
         terms = _view(session, application).terms
         facts = LoanFacts.from_dict(json.loads(application.facts))
         business_date = session.get(Branch, application.branch_id).business_date
@@ -660,7 +672,7 @@ def _submit(db: Database, officer: Actor, application_id: int, allowed: str, act
         application.submitted_at = application.state_since
         application.decided_at = None
         session.flush()
-        _event(session, officer, application, action, from_state=before, reason=note.strip() or None,
+        _event(session, officer, application, action, from_state=before, reason=_note(note),
                review_round=application.review_round, required_approvals=application.required_approvals,
                product_version=product_row.version)
         return _view(session, application)
@@ -677,6 +689,14 @@ def submit(db: Database, officer: Actor, application_id: int) -> ApplicationView
 def resubmit(db: Database, officer: Actor, application_id: int, note: str = "") -> ApplicationView:
     """RETURNED -> SUBMITTED after the officer has dealt with the reason; a new round of review and approval."""
     return _submit(db, officer, application_id, "RETURNED", "resubmitted", note)
+
+
+def _note(note: str) -> str | None:
+    """An optional note as recorded: single spaces, None when empty."""
+    cleaned = " ".join((note or "").split())
+    if len(cleaned) > MAX_REASON:
+        raise InputError("reason", _("keep it to {most} characters").format(most=MAX_REASON))
+    return cleaned or None
 
 
 def _clean_reason(reason: str, prompt: str) -> str:
@@ -796,20 +816,27 @@ def approve(db: Database, approver: Actor, application_id: int, note: str = "") 
         authority = _authority(session, application, approver, product)
         session.add(LoanApproval(application_id=application.id, review_round=application.review_round,
                                  approver_id=approver.staff_id, role=authority.role, level=authority.level,
-                                 decision="APPROVED", reason=note.strip() or None, decided_at=clock.now()))
+                                 decision="APPROVED", reason=_note(note), decided_at=clock.now()))
         session.flush()
         if len(_decisions(session, application)) < application.required_approvals:
-            _event(session, approver, application, "first_approval", reason=note.strip() or None,
+            _event(session, approver, application, "first_approval", reason=_note(note),
                    level=authority.level, role=authority.role)
             return _view(session, application)
         before = _move(application, "APPROVED")
         application.decided_at = application.state_since
         session.flush()
-        _event(session, approver, application, "approved", from_state=before, reason=note.strip() or None,
+        _event(session, approver, application, "approved", from_state=before, reason=_note(note),
                level=authority.level, role=authority.role)
         return _view(session, application)
 
     return db.run(work)
+
+
+def approve_with_second_key(db: Database, application_id: int, note: str = "", *, username: str, password: str,
+                            totp_code: str, terminal: str) -> ApplicationView:
+    """The approver signs the decision with their own user name, password and a fresh code."""
+    approver = authentication.authenticate(db, username, password, totp_code, terminal, purpose="second_key")
+    return approve(db, approver, application_id, note)
 
 
 def _refuse(db: Database, approver: Actor, application_id: int, reason: str, decision: str,
@@ -1008,7 +1035,7 @@ def application_file(db: Database, application_id: int) -> ApplicationFile:
         names = _names(session, [check.checked_by for check in checks] + [d.approver_id for d in decisions]
                        + [event.staff_id for event in events] + ([signing.signed_by] if signing else []))
         return ApplicationFile(
-            application=view, product=product, violations=tuple(violations),
+            application=view, product=product, quote=quote(product, view.terms), violations=tuple(violations),
             checklist=checklist_items(session, application_id),
             credit_checks=tuple(CreditCheckView(check.id, check.review_round, check.result, check.report_date,
                                                 check.reference, names[check.checked_by],

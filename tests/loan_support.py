@@ -35,7 +35,7 @@ def make_customer(db: Database, maker: Actor, name: str = "王芳", body: str = 
 
 
 def consumer_draft(customer_id: int, amount: int = 100_000_00, *, rate: str = "0.0400", months: int = 36,
-                   method: str = "equal_installment", income: int | None = 30_000_00) -> ApplicationDraft:
+                   method: str = "equal_installment", income: int | None = 100_000_00) -> ApplicationDraft:
     return ApplicationDraft(customer_id, LoanTerms(
         "consumer", (TrancheTerms("standard", amount, Decimal(rate), method, months),), FIRST_DUE, "home renovation"),
         LoanFacts(monthly_income=income))

@@ -10,7 +10,7 @@ from teller import i18n
 from teller.errors import InputError
 from teller.loan_products import (
     LoanFacts, LoanTerms, TrancheTerms, check_terms, fixture_definitions, format_rate, parse_product,
-    parse_rate_percent, reference_rate,
+    parse_rate_percent, quote, reference_rate,
 )
 
 PRODUCTS = {definition["code"]: parse_product(definition) for definition in fixture_definitions()}
@@ -101,8 +101,8 @@ def test_ranges_method_and_first_due_date():
     assert rules("small_credit", replace(terms, first_due_date=TODAY), LoanFacts(monthly_income=1_000_00)) == [
         ("amount", "amount_range"), ("term", "term_range"), ("rate", "rate_range"),
         ("first due date", "first_due_date"), ("monthly income", "monthly_income")]
-    assert rules("auto", single("auto", 100_000_00, "0.045", 36, "bullet"), LoanFacts(vehicle_price=200_000_00)) == [
-        ("method", "method_allowed")]
+    assert rules("auto", single("auto", 100_000_00, "0.045", 36, "bullet"),
+                 LoanFacts(vehicle_price=200_000_00, monthly_income=20_000_00)) == [("method", "method_allowed")]
 
 
 def test_pledge_must_cover_the_amount_and_farmers_need_a_group():
@@ -114,6 +114,36 @@ def test_pledge_must_cover_the_amount_and_farmers_need_a_group():
     assert rules("farmer_micro", farmer, LoanFacts()) == [("guarantee group", "guarantee_group")]
     assert rules("farmer_micro", replace(farmer, tranches=(replace(farmer.tranches[0], amount=2_000_00),)),
                  LoanFacts(guarantee_group=True)) == [("amount", "amount_range")]
+
+
+def test_installment_to_income_uses_the_first_month_of_the_schedule():
+    terms = single("consumer", 100_000_00, "0.04", 36)
+    installment = quote(PRODUCTS["consumer"], terms).installment
+    assert installment == 2_952_40  # 100,000 at 4% over 36 months
+    assert rules("consumer", terms, LoanFacts(monthly_income=installment * 2)) == []
+    violations = check_terms(PRODUCTS["consumer"], terms, LoanFacts(monthly_income=installment * 2 - 2))
+    assert [(v.field, v.rule) for v in violations] == [("amount", "payment_to_income")]
+    assert "2,952.40" in violations[0].message and "50%" in violations[0].message
+    assert rules("consumer", terms, LoanFacts()) == [("monthly income", "payment_to_income")]
+
+
+def test_a_combined_loan_is_quoted_part_by_part():
+    fund = TrancheTerms("fund", 450_000_00, Decimal("0.026"), "equal_installment", 300)
+    commercial = TrancheTerms("commercial", 200_000_00, Decimal("0.0305"), "equal_principal", 300)
+    quoted = quote(PRODUCTS["combined"], LoanTerms("combined", (fund, commercial), FIRST_DUE))
+    parts = {part.terms.kind: part.schedule for part in quoted.tranches}
+    assert sum(row.principal for row in parts["fund"].installments) == 450_000_00
+    assert sum(row.principal for row in parts["commercial"].installments) == 200_000_00
+    assert parts["commercial"].installments[0].due_date == FIRST_DUE
+    assert quoted.installment == parts["fund"].installment + parts["commercial"].installment
+    assert quoted.total_interest == parts["fund"].total_interest + parts["commercial"].total_interest
+    assert quoted.total_payment == 650_000_00 + quoted.total_interest
+
+
+def test_farm_loan_installments_round_to_whole_yuan():
+    quoted = quote(PRODUCTS["farmer_micro"], single("farmer_micro", 30_000_00, "0.045", 24))
+    rows = quoted.tranches[0].schedule.installments
+    assert all(row.payment % 100 == 0 for row in rows[:-1]) and rows[-1].balance_after == 0
 
 
 def test_messages_are_translated_and_name_the_rule():

@@ -62,6 +62,9 @@ def test_an_application_goes_from_draft_to_signed_recording_who_did_what(db, ban
     assert signed.state == "CONTRACT_SIGNED"
 
     file = loans.application_file(db, made.id)
+    schedule = file.quote.tranches[0].schedule
+    assert (file.quote.installment, len(schedule.installments), schedule.installments[-1].balance_after) == (
+        2_952_40, 36, 0)
     assert [(event.action, event.staff_name, event.from_state, event.to_state) for event in file.history] == [
         ("created", "Officer1", None, None),
         ("submitted", "Officer1", "DRAFT", "SUBMITTED"),
@@ -226,6 +229,23 @@ def test_approval_authority_rises_with_the_amount(db, bank, officer, customer_id
     assert loans.approve(db, bank.manager, large.id, "second key").state == "APPROVED"
     with pytest.raises(ApprovalError, match="may not review"):
         loans.approve(db, bank.teller, small.id)
+
+
+def test_an_approver_signs_the_approval_with_password_and_code(db, bank, officer, customer_id, monkeypatch):
+    made = under_review(db, officer, bank.supervisor, consumer_draft(customer_id))
+    enrolled_at = clock.now() - timedelta(minutes=5)
+    monkeypatch.setattr(clock, "now", lambda: enrolled_at)
+    secret = enrol(db, "super2")
+    monkeypatch.undo()
+    with pytest.raises(AuthenticationError):
+        loans.approve_with_second_key(db, made.id, username="super2", password="Wrong#Pass2026",
+                                      totp_code=totp.code_at(secret, clock.now()), terminal="t2")
+    approved = loans.approve_with_second_key(db, made.id, "verified", username="super2", password=PASSWORD,
+                                             totp_code=totp.code_at(secret, clock.now()), terminal="t2")
+    assert approved.state == "APPROVED"
+    assert loans.application_file(db, made.id).approvals[0].approver_name == "Super2"
+    with pytest.raises(ApprovalError, match="cannot submit"):
+        loans.submit(db, officer, made.id)
 
 
 def test_amount_above_the_branch_authority_cannot_be_submitted(db, bank, officer):

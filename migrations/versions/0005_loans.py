@@ -56,7 +56,7 @@ def upgrade() -> None:
     )
     op.create_table('loan_application',
     sa.Column('id', BigIntKey, nullable=False),
-    sa.Column('number', search_key(24), nullable=False),
+    sa.Column('number', search_key(32), nullable=False),
     sa.Column('customer_id', BigIntKey, nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
@@ -179,7 +179,7 @@ def upgrade() -> None:
     op.create_table('loan_signing',
     sa.Column('id', BigIntKey, nullable=False),
     sa.Column('application_id', BigIntKey, nullable=False),
-    sa.Column('contract_number', search_key(24), nullable=False),
+    sa.Column('contract_number', search_key(32), nullable=False),
     sa.Column('signed_by', sa.Integer(), nullable=False),
     sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('place', sa.String(length=200), nullable=False),
