@@ -8,13 +8,14 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from teller import authentication, clock, loans
+from teller import clock, loans
 from teller.actor import Actor
-from teller.errors import ApprovalError, TellerError
+from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.instructions import CHECKER_ROLES
-from teller.loan_products import GROUP_NAMES, METHOD_NAMES, TRANCHE_NAMES, format_rate
-from teller.loan_quote import quote, quote_lines
+from teller.loan_products import GROUP_NAMES, TRANCHE_NAMES, format_rate
+from teller.loan_quote import quote_lines, quote_rows
+from teller.schedule import METHOD_LABELS
 from teller.loans import (
     CREDIT_RESULT_NAMES, EDITABLE_STATES, ITEM_STATE_NAMES, ORIGINATOR_ROLES, ApplicationFile, ChecklistItemView,
     TermsError, state_name,
@@ -173,8 +174,7 @@ class LoanApplicationScreen(TellerScreen):
         self.query_one("#application-heading", Static).update(
             f"{view.number} · {view.customer_name} · {view.product_name} · {state_name(view.state)}")
         self.query_one("#terms", Static).update(self._terms_text(file))
-        loan = quote(file.product, view.terms, view.facts)
-        fill_schedule(self.query_one("#schedule", DataTable), loan)
+        fill_schedule(self.query_one("#schedule", DataTable), quote_rows(file.quote), view.currency)
         checklist = self.query_one("#checklist", DataTable)
         row = checklist.cursor_row
         checklist.clear()
@@ -211,9 +211,9 @@ class LoanApplicationScreen(TellerScreen):
         for tranche in view.tranches:
             lines.append(line(_(TRANCHE_NAMES[tranche.kind]), _("{amount}, {months} months at {rate}, {method}").format(
                 amount=format_amount(tranche.amount, currency), months=tranche.term_months,
-                rate=format_rate(tranche.annual_rate), method=_(METHOD_NAMES[tranche.method]))))
+                rate=format_rate(tranche.annual_rate), method=_(METHOD_LABELS[tranche.method]))))
         lines.append(line(_("First due date"), format_day(view.first_due_date)))
-        lines.append(line(_("Schedule"), summary_text(quote(file.product, view.terms, view.facts))))
+        lines.append(line(_("Schedule"), summary_text(file.quote, currency)))
         if view.purpose:
             lines.append(line(_("Purpose"), view.purpose))
         lines.append(line(_("Officer"), view.originator_name))
@@ -323,14 +323,12 @@ class LoanApplicationScreen(TellerScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="step")
     def approve(self, entry: ApprovalEntry) -> None:
-        """The approver proves it is them (password and a fresh code) at the moment of approving."""
+        """The approver signs the decision with their own password and a fresh code (the user name is theirs)."""
         try:
             credentials = entry.credentials
-            approver = authentication.authenticate(self.app.db, credentials.username, credentials.password,
-                                                   credentials.code, self.app.terminal, purpose="loan_approval")
-            if approver.staff_id != self.app.session.actor.staff_id:
-                raise ApprovalError(_("approve with your own credentials"))
-            view = loans.approve(self.app.db, approver, self.application_id, entry.note)
+            view = loans.approve_with_second_key(
+                self.app.db, self.application_id, entry.note, username=credentials.username,
+                password=credentials.password, totp_code=credentials.code, terminal=self.app.terminal)
             self.post_message(self.Done(_("Approved.") if view.state == "APPROVED"
                                         else _("First approval given; a more senior approver gives the second.")))
         except TellerError as error:
@@ -360,8 +358,8 @@ class LoanApplicationScreen(TellerScreen):
 
     def action_quote(self) -> None:
         view = self.file.application
-        loan = quote(self.file.product, view.terms, view.facts)
-        lines = quote_lines(loan, view.customer_name, number=view.number, today=self.app.session.business_date)
+        lines = quote_lines(self.file.product, view.terms, self.file.quote, view.customer_name, number=view.number,
+                            today=self.app.session.business_date)
         self.app.push_screen(DocumentScreen(_("Loan quote"), "\n".join(lines)))
 
     # --- The checklist ------------------------------------------------------------------------------------

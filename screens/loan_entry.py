@@ -14,10 +14,11 @@ from teller.i18n import N_, _, format_amount, format_day
 from teller.loan_form import (
     SECOND_PART, default_rate_text, fact_fields, read_entry, violation_field,
 )
-from teller.loan_products import METHOD_NAMES, LoanFacts, Product, format_rate
-from teller.loan_quote import LoanQuote, quote, quote_lines
+from teller.loan_products import LoanFacts, Product, format_rate
+from teller.loan_products import LoanQuote
+from teller.loan_quote import Preview, QuoteRow, preview, quote_lines
 from teller.loans import ApplicationDraft, ApplicationView, TermsError
-from teller.schedule import due_dates
+from teller.schedule import METHOD_LABELS, due_dates
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
@@ -50,19 +51,15 @@ def schedule_columns(table: DataTable) -> None:
     table.add_columns(_("No."), _("Due date"), _("Payment"), _("Principal"), _("Interest"), _("Balance"))
 
 
-def fill_schedule(table: DataTable, loan: LoanQuote) -> None:
+def fill_schedule(table: DataTable, rows: tuple[QuoteRow, ...], currency: str) -> None:
     table.clear()
-    currency = loan.terms.currency
-    for row in loan.rows:
+    for row in rows:
         table.add_row(str(row.number), format_day(row.due_date), format_amount(row.payment, currency),
                       format_amount(row.principal, currency), format_amount(row.interest, currency),
                       format_amount(row.balance_after, currency))
 
 
-def summary_text(loan: LoanQuote) -> str:
-    currency = loan.terms.currency
-    if loan.problem is not None:
-        return str(loan.problem)
+def summary_text(loan: LoanQuote, currency: str) -> str:
     return _("Installment {installment} · Interest {interest} · Total {total}").format(
         installment=f"{currency} {format_amount(loan.installment, currency)}",
         interest=format_amount(loan.total_interest, currency), total=format_amount(loan.total_payment, currency))
@@ -120,7 +117,7 @@ class LoanEntryScreen(TellerScreen):
             self.products = products
 
     class Quoted(Message):
-        def __init__(self, loan: LoanQuote, generation: int) -> None:
+        def __init__(self, loan: Preview, generation: int) -> None:
             super().__init__()
             self.loan = loan
             self.generation = generation
@@ -142,7 +139,7 @@ class LoanEntryScreen(TellerScreen):
         self.customer_name = customer_name
         self.application = application
         self.products: dict[str, Product] = {}
-        self.loan: LoanQuote | None = None
+        self.loan: Preview | None = None
         self.generation = 0
         self._saved: dict[str, str] = {}
         self._arranged: str | None = None
@@ -252,7 +249,7 @@ class LoanEntryScreen(TellerScreen):
                 title = _(FIELD_TITLES[key])
                 self.query_one(f"#field-{key}{suffix} Label", Label).update(f"{part} {title}" if part else title)
             method = self.query_one(f"#input-method{suffix}", Select)
-            method.set_options([(_(METHOD_NAMES[name]), name) for name in rule.methods])
+            method.set_options([(_(METHOD_LABELS[name]), name) for name in rule.methods])
             method.value = rule.methods[0]
             self.query_one(f"#input-rate{suffix}", Input).disabled = rule.rate.fixed
         wanted = set(fact_fields(product))
@@ -337,11 +334,11 @@ class LoanEntryScreen(TellerScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="quote")
     def compute(self, product: Product, terms, facts: LoanFacts, errors: dict[str, str], generation: int) -> None:
-        loan = quote(product, terms, facts, today=self.app.session.business_date)
+        loan = preview(product, terms, facts, today=self.app.session.business_date)
         self.app.call_from_thread(self._show_errors, product, errors, loan)
         self.post_message(self.Quoted(loan, generation))
 
-    def _show_errors(self, product: Product, errors: dict[str, str], loan: LoanQuote | None = None) -> None:
+    def _show_errors(self, product: Product, errors: dict[str, str], loan: Preview | None = None) -> None:
         found = dict(errors)
         for violation in loan.violations if loan else ():
             found.setdefault(violation_field(product, violation), violation.message)
@@ -354,8 +351,11 @@ class LoanEntryScreen(TellerScreen):
         if message.generation != self.generation:
             return  # typing went on while this one was computed
         self.loan = message.loan
-        self.query_one("#entry-summary", Static).update(summary_text(message.loan))
-        fill_schedule(self.query_one("#schedule", DataTable), message.loan)
+        loan = message.loan
+        currency = loan.terms.currency
+        summary = str(loan.problem) if loan.quote is None else summary_text(loan.quote, currency)
+        self.query_one("#entry-summary", Static).update(summary)
+        fill_schedule(self.query_one("#schedule", DataTable), loan.rows, currency)
 
     # --- Saving -----------------------------------------------------------------------------------------
 
@@ -438,7 +438,9 @@ class LoanEntryScreen(TellerScreen):
             self._status(_("Complete the terms to see the schedule."))
             return
         number = self.application.number if self.application else None
-        lines = quote_lines(self.loan, self.customer_name, number=number, today=self.app.session.business_date)
+        loan = self.loan
+        lines = quote_lines(loan.product, loan.terms, loan.quote, self.customer_name, number=number,
+                            today=self.app.session.business_date)
         self.app.push_screen(DocumentScreen(_("Loan quote"), "\n".join(lines)))
 
     def action_back(self) -> None:

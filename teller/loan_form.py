@@ -35,6 +35,7 @@ SERVICE_FIELDS = {
 }
 FORM_FIELDS = {service: form for form, service in SERVICE_FIELDS.items()} | {
     "tranches": "product", "currency": "product", "customer": "product", "annual rate": "rate",
+    "start date": "first_due",
 }
 # Which facts each eligibility rule needs recorded.
 RULE_FACTS = {

@@ -8,7 +8,7 @@ import pytest
 
 from teller.loan_form import default_rate_text, fact_fields, read_entry, violation_field
 from teller.loan_products import LoanFacts, LoanTerms, TrancheTerms, check_terms, fixture_definitions, parse_product
-from teller.loan_quote import quote, quote_lines
+from teller.loan_quote import preview, quote_lines
 
 PRODUCTS = {definition["code"]: parse_product(definition) for definition in fixture_definitions()}
 TODAY = date(2026, 11, 24)
@@ -64,14 +64,15 @@ def test_a_combined_quote_adds_the_parts_per_due_date_and_repays_exactly_the_amo
     terms = LoanTerms("combined", (TrancheTerms("fund", 400_000_00, Decimal("0.026"), "equal_installment", 240),
                                    TrancheTerms("commercial", 300_000_00, Decimal("0.035"), "equal_principal", 120)),
                       date(2026, 12, 20))
-    loan = quote(PRODUCTS["combined"], terms, LoanFacts(), today=TODAY)
-    rows = loan.rows
+    shown = preview(PRODUCTS["combined"], terms, LoanFacts(), today=TODAY)
+    rows, loan = shown.rows, shown.quote
+    schedules = [part.schedule for part in loan.tranches]
     assert len(rows) == 240 and rows[-1].balance_after == 0
     assert sum(row.principal for row in rows) == 700_000_00
-    assert sum(row.interest for row in rows) == loan.total_interest == sum(s.total_interest for s in loan.schedules)
-    assert rows[0].payment == loan.installment == sum(s.installments[0].payment for s in loan.schedules)
-    assert rows[120].payment == loan.schedules[0].installments[120].payment  # the commercial part is repaid
-    lines = quote_lines(loan, "王芳", number="DK01012026000001", today=TODAY)
+    assert sum(row.interest for row in rows) == loan.total_interest == sum(s.total_interest for s in schedules)
+    assert rows[0].payment == loan.installment == sum(s.installments[0].payment for s in schedules)
+    assert rows[120].payment == schedules[0].installments[120].payment  # the commercial part is repaid
+    lines = quote_lines(shown.product, terms, loan, "王芳", number="DK01012026000001", today=TODAY)
     assert lines[0] == "Loan quote for application DK01012026000001"
     assert sum(1 for line in lines if line[:5].strip().isdigit()) == 240
 
@@ -79,7 +80,7 @@ def test_a_combined_quote_adds_the_parts_per_due_date_and_repays_exactly_the_amo
 def test_terms_the_schedule_engine_refuses_give_a_quote_with_the_reason_and_no_rows():
     terms = LoanTerms("consumer", (TrancheTerms("standard", 100_000_00, Decimal("0.04"), "equal_installment", 500),),
                       date(2026, 12, 20))
-    loan = quote(PRODUCTS["consumer"], terms, LoanFacts(monthly_income=30_000_00), today=TODAY)
-    assert loan.problem is not None and loan.problem.field == "term" and loan.rows == ()
-    assert any(violation.rule == "term_range" for violation in loan.violations)
-    assert str(loan.problem) in quote_lines(loan, "王芳")
+    shown = preview(PRODUCTS["consumer"], terms, LoanFacts(monthly_income=30_000_00), today=TODAY)
+    assert shown.quote is None and shown.problem.field == "term" and shown.rows == ()
+    assert any(violation.rule == "term_range" for violation in shown.violations)
+    assert quote_lines(shown.product, terms, None, "王芳")[-1] == "First due date: 2026-12-20"
