@@ -2,6 +2,8 @@
 
 from models.base import Base
 from models.audit import AuditEvent, AuditHead
+from models.cash import CashCount, DrawerSession, Receipt
+from models.counter import IdentityCheck
 from models.customer import Customer, CustomerAddress, CustomerChange, CustomerNote, CustomerPhone
 from models.ledger import Account, Hold, JournalEntry, Posting
 from models.instruction import Instruction, PendingInstructionAccount
@@ -19,6 +21,7 @@ __all__ = [
     "AuditHead",
     "Base",
     "Branch",
+    "CashCount",
     "ChecklistItem",
     "CreditCheck",
     "Customer",
@@ -26,7 +29,9 @@ __all__ = [
     "CustomerChange",
     "CustomerNote",
     "CustomerPhone",
+    "DrawerSession",
     "Hold",
+    "IdentityCheck",
     "Instruction",
     "JournalEntry",
     "LedgerMeta",
@@ -39,6 +44,7 @@ __all__ = [
     "LoanTranche",
     "PendingInstructionAccount",
     "Posting",
+    "Receipt",
     "StaffRole",
     "StaffUser",
 ]

@@ -6,9 +6,9 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
-from teller import customers
+from teller import customers, instructions
 from teller.actor import Actor
-from teller.ui.commands import CUSTOMER_MAKERS, UserCommand
+from teller.ui.commands import COUNTER_MAKERS, CUSTOMER_MAKERS, UserCommand
 from teller.customers import CustomerFile, TransactionPage
 from teller.errors import TellerError
 from teller.loans import ORIGINATOR_ROLES
@@ -16,6 +16,7 @@ from teller.i18n import N_, _, format_amount, format_day
 from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
 from screens.lookup import SEGMENT_NAMES
+from screens.names import ACCOUNT_STATUS_NAMES, ID_TYPE_NAMES
 from screens.second_key import SecondKeyScreen
 
 EDIT = UserCommand("edit_customer", "f4", "edit", N_("Edit"), N_("Edit this customer's file"), roles=CUSTOMER_MAKERS)
@@ -25,19 +26,14 @@ SECOND_KEY = UserCommand("second_key", "f7", "second_key", N_("Second key"),
                          N_("A supervisor approves the pending identity change here"))
 NEW_LOAN = UserCommand("new_loan_application", "f9", "new_loan", N_("New loan"),
                        N_("Start a loan application for this customer"), roles=ORIGINATOR_ROLES)
+COUNTER = UserCommand("counter", "f8", "counter", N_("Counter"),
+                      N_("Cash deposit, cash withdrawal or transfer for this customer"), roles=COUNTER_MAKERS)
+CORRECT = UserCommand("correct", "ctrl+r", "correct", N_("Void/reverse"),
+                      N_("Void (same day) or reverse (later) the selected transaction"), roles=COUNTER_MAKERS,
+                      show=False)
 BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Back to the search"))
-ID_TYPE_NAMES = {"resident_id": N_("Resident ID"), "uscc": N_("Unified social credit code"),
-                 "passport": N_("Passport")}
 PHONE_KIND_NAMES = {"mobile": N_("Mobile"), "home": N_("Home"), "work": N_("Work")}
 GENDER_NAMES = {"male": N_("Male"), "female": N_("Female")}
-ACCOUNT_STATUS_NAMES = {"open": N_("Open"), "frozen": N_("Frozen"), "closed": N_("Closed")}
-INSTRUCTION_KIND_NAMES = {
-    "cash_deposit": N_("Cash deposit"), "cash_withdrawal": N_("Cash withdrawal"), "transfer": N_("Transfer"),
-    "vault_to_drawer": N_("Vault to drawer"), "drawer_to_vault": N_("Drawer to vault"),
-    "loan_disbursement": N_("Loan disbursement"), "loan_repayment": N_("Loan repayment"),
-    "fee_waiver": N_("Fee waiver"), "reversal": N_("Reversal"), "write_off": N_("Write-off"),
-    "over_short": N_("Over/short adjustment"),
-}
 ADDRESS_KIND_NAMES = {"home": N_("Home address"), "work": N_("Work address"), "mailing": N_("Mailing address"),
                       "registered": N_("Registered address")}
 FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_date": N_("Birth date"),
@@ -47,8 +43,10 @@ FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_da
 class CustomerFileScreen(TellerScreen):
     HELP_TITLE = N_("Customer file")
     AUTO_FOCUS = "#file-tabs Tabs"  # not the hidden note box: keys typed on the file must not become a note
-    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, NEW_LOAN)
-    BINDINGS = [command.binding() for command in (BACK, EDIT, NOTE, OLDER, SECOND_KEY, NEW_LOAN)]
+    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, COUNTER, CORRECT, NEW_LOAN)
+    # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others and F8, the counter.
+    BINDINGS = [*(command.binding() for command in (BACK, EDIT, NOTE)), OLDER.binding(show=False),
+                *(command.binding() for command in (SECOND_KEY, COUNTER, CORRECT, NEW_LOAN))]
     DEFAULT_CSS = """
     #file-heading { padding: 0 1; text-style: bold; height: auto; }
     #file-status { padding: 0 1; height: auto; color: $warning; }
@@ -79,6 +77,7 @@ class CustomerFileScreen(TellerScreen):
         self.customer_id = customer_id
         self.file: CustomerFile | None = None
         self.next_before: int | None = None
+        self.entry_of_line: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
@@ -134,13 +133,14 @@ class CustomerFileScreen(TellerScreen):
         pending = self.query_one("#pending", DataTable)
         pending.clear()
         for instruction in file.pending_instructions:
-            pending.add_row(str(instruction.id), _(INSTRUCTION_KIND_NAMES.get(instruction.kind, instruction.kind)),
+            pending.add_row(str(instruction.id), instructions.kind_name(instruction.kind),
                             format_amount(instruction.amount, instruction.currency), instruction.maker_name)
         notes = self.query_one("#notes", DataTable)
         notes.clear()
         for note in file.notes:
             notes.add_row(note.created_at.strftime("%Y-%m-%d %H:%M"), note.staff_name, note.text)
         self.query_one("#transactions", DataTable).clear()
+        self.entry_of_line.clear()
         self._add_page(message.page)
 
     def _identity_text(self, file: CustomerFile) -> str:
@@ -163,8 +163,10 @@ class CustomerFileScreen(TellerScreen):
     def _add_page(self, page: TransactionPage) -> None:
         table = self.query_one("#transactions", DataTable)
         for line in page.lines:
+            key = str(line.posting_id)
+            self.entry_of_line[key] = line.entry_id
             table.add_row(format_day(line.business_date), line.account_number,
-                          format_amount(line.amount, line.currency), line.narrative)
+                          format_amount(line.amount, line.currency), line.narrative, key=key)
         self.next_before = page.next_before
 
     def on_customer_file_screen_more_page(self, message: MorePage) -> None:
@@ -263,3 +265,23 @@ class CustomerFileScreen(TellerScreen):
             self.app.call_from_thread(self.load)
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
+
+    def action_counter(self) -> None:
+        from screens.counter import CounterScreen
+
+        if self.file is not None and COUNTER.allowed_for(self.app.session.actor.roles):
+            self.app.push_screen(CounterScreen(self.customer_id), lambda _done: self.load())
+
+    def action_correct(self) -> None:
+        """Void or reverse the transaction under the cursor of the Transactions tab."""
+        from screens.correction import CorrectionScreen
+
+        if not CORRECT.allowed_for(self.app.session.actor.roles):
+            return
+        table = self.query_one("#transactions", DataTable)
+        if self.query_one("#file-tabs", TabbedContent).active != "tab-transactions" or not table.row_count:
+            self.query_one("#file-status", Static).update(
+                _("Choose a line on the Transactions tab, then Ctrl+R to void or reverse it."))
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.app.push_screen(CorrectionScreen(self.entry_of_line[key]), lambda _made: self.load())

@@ -14,7 +14,7 @@ from teller.errors import InputError, TellerError, labelled_message
 from teller.i18n import N_, _
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
-from screens.customer_file import ID_TYPE_NAMES
+from screens.names import ID_TYPE_NAMES
 from screens.lookup import SEGMENT_NAMES
 
 KIND_NAMES = {"individual": N_("Individual"), "company": N_("Company")}

@@ -14,9 +14,9 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", N_("Close"))]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 90%;
+    HelpScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
                             border: round $primary; background: $surface; padding: 0 1; }
-    HelpScreen DataTable { height: auto; max-height: 16; }
+    HelpScreen DataTable { height: auto; max-height: 18; }
     """
 
     def __init__(self, title: str, bindings: dict[str, ActiveBinding]) -> None:
@@ -30,8 +30,8 @@ class HelpScreen(ModalScreen[None]):
             table = Table(id="help-keys", cursor_type="row", zebra_stripes=True)
             table.add_columns(_("Key"), _("Does"))
             for key, active in self.bindings.items():
-                if active.binding.action in ("dismiss",):
-                    continue
+                if active.binding.action in ("dismiss",) or not active.enabled:
+                    continue  # closing help itself, and commands the user's role may not use
                 if not active.binding.show and not active.binding.tooltip:
                     continue  # a widget's own editing and scrolling keys (an Input has some 35), not the screen's
                 description = active.binding.tooltip or active.binding.description

@@ -39,16 +39,21 @@ class SecondKeyScreen(TranslatedBindings, ModalScreen[Actor | None]):
             super().__init__()
             self.reason = reason
 
-    def __init__(self, summary: str) -> None:
+    def __init__(self, summary: str, *, username: str | None = None, prompt: str | None = None) -> None:
+        """`username` fixes who must give the key (the receiving teller of a cash hand-over); `prompt`
+        says who steps over, when it is not a supervisor."""
         super().__init__()
         self.summary = summary
+        self.username = username
+        self.prompt = prompt
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(_("Second key required"), id="second-key-title")
             yield Static(self.summary, id="second-key-summary", markup=False)
-            yield Static(_("A supervisor types their own user name, password and code."), classes="muted")
-            yield CredentialFields(id="credentials")
+            yield Static(self.prompt or _("A supervisor types their own user name, password and code."),
+                         classes="muted", markup=False)
+            yield CredentialFields(self.username, id="credentials")
             yield Static("", id="second-key-message", markup=False)
         yield Footer()
 

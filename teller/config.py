@@ -34,6 +34,11 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def reports_dir() -> Path:
+    """Where exported reports are written unless the user names another folder."""
+    return data_dir() / "reports"
+
+
 def default_sqlite_path() -> Path:
     return data_dir() / "ledger.sqlite3"
 

@@ -5,6 +5,7 @@ from teller.i18n import N_, _
 # Every field an InputError names. The key is what code relies on (screens map it to a widget); the
 # label is how messages name the field, translated when shown.
 FIELD_LABELS = {
+    "account": N_("account"),
     "account name": N_("account name"),
     "actor": N_("actor"),
     "address": N_("address"),
@@ -12,11 +13,13 @@ FIELD_LABELS = {
     "annual rate": N_("annual rate"),
     "application": N_("application"),
     "birth date": N_("birth date"),
+    "business date": N_("business date"),
     "branch": N_("branch"),
     "branch code": N_("branch code"),
     "change": N_("change"),
     "code": N_("code"),
     "contributing spouses": N_("contributing spouses"),
+    "count": N_("cash count"),
     "credit result": N_("credit result"),
     "currency": N_("currency"),
     "customer": N_("customer"),
@@ -25,6 +28,8 @@ FIELD_LABELS = {
     "document": N_("document"),
     "first due date": N_("first due date"),
     "fixed payment": N_("fixed payment"),
+    "document number": N_("document number"),
+    "document type": N_("document type"),
     "fund contribution months": N_("fund contribution months"),
     "gender": N_("gender"),
     "guarantee group": N_("guarantee group"),
@@ -64,6 +69,7 @@ FIELD_LABELS = {
     "start date": N_("start date"),
     "status": N_("status"),
     "term": N_("term"),
+    "to account": N_("to account"),
     "tranches": N_("tranches"),
     "username": N_("username"),
     "vehicle price": N_("vehicle price"),

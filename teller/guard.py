@@ -4,13 +4,17 @@ Journal entries, postings and audit rows are written only through `teller.ledger
 (Core inserts), never as ORM objects, and never changed or deleted. Balances and holds on accounts move
 only with postings and holds. Instructions change only while pending, and are never approved by
 their maker. A loan application's originator never decides on it, and its terms and tranches change only
-while it is DRAFT or RETURNED.
+while it is DRAFT or RETURNED. Cash counts are never changed; counts, drawer sessions and receipts are never
+deleted, and a drawer session no longer open never changes.
 """
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import Account, AuditEvent, Hold, Instruction, JournalEntry, LoanApplication, LoanApproval, LoanTranche, Posting
+from models import (
+    Account, AuditEvent, CashCount, DrawerSession, Hold, Instruction, JournalEntry, LoanApplication, LoanApproval,
+    LoanTranche, Posting, Receipt,
+)
 from models.loan import EDITABLE_STATES
 from teller.errors import LedgerGuardError
 
@@ -18,6 +22,7 @@ WRITE_ONCE = (JournalEntry, Posting, AuditEvent)
 DERIVED_ACCOUNT_COLUMNS = ("balance", "held")
 LOAN_TERM_COLUMNS = ("amount", "term_months", "first_due_date", "product_id", "customer_id", "currency", "purpose",
                      "facts")
+COUNTER_RECORDS = (CashCount, DrawerSession, Receipt)  # evidence of cash and receipts: never deleted
 
 
 def _previous(obj: object, attribute: str) -> object:
@@ -32,13 +37,17 @@ def _check(session: Session, _flush_context, _instances) -> None:
         if isinstance(obj, Account) and (obj.balance or obj.held):
             raise LedgerGuardError("a new account starts at zero: balances move only with postings")
     for obj in session.deleted:
-        if isinstance(obj, (*WRITE_ONCE, Instruction, Hold, Account)):
+        if isinstance(obj, (*WRITE_ONCE, Instruction, Hold, Account, *COUNTER_RECORDS)):
             raise LedgerGuardError(f"{type(obj).__name__} rows are never deleted")
     for obj in session.dirty:
         if not session.is_modified(obj):
             continue
         if isinstance(obj, WRITE_ONCE):
             raise LedgerGuardError(f"{type(obj).__name__} rows are never changed: correct by reversal")
+        if isinstance(obj, CashCount):
+            raise LedgerGuardError("a cash count is evidence: it is never changed; count again instead")
+        if isinstance(obj, DrawerSession) and _previous(obj, "status") != "OPEN":
+            raise LedgerGuardError(f"drawer session {obj.id} is {_previous(obj, 'status')} and cannot change")
         if isinstance(obj, Account):
             for column in DERIVED_ACCOUNT_COLUMNS:
                 if inspect(obj).attrs[column].history.has_changes():

@@ -136,6 +136,13 @@ def mask_id(number: str) -> str:
     return "*" * len(number)
 
 
+def mask_account(number: str) -> str:
+    """For display: a customer's account number with only its first and last 4 digits (6222****0017)."""
+    if len(number) > 8:
+        return number[:4] + "****" + number[-4:]
+    return "*" * max(len(number) - 4, 0) + number[-4:]
+
+
 def mask_phone(number: str) -> str:
     """For display: a mobile as 138****8000; any other number with only its last 4 digits visible."""
     if _MOBILE.fullmatch(number):

@@ -10,6 +10,7 @@ the first instruction, with a different payload it is refused.
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Account, Branch, Hold, Instruction, JournalEntry, StaffRole
-from teller import audit, authentication, clock, ledger, policy
+from teller import accounts, audit, authentication, clock, ledger, policy
 from teller.actor import Actor
 from teller.db import Database
 from teller.errors import ApprovalError, InputError, LedgerError, status_name
-from teller.i18n import _, format_day
+from teller.i18n import N_, _, format_day
 from teller.ledger import Leg
 from teller.money import format_minor
 
@@ -32,15 +33,28 @@ KINDS = (
     "transfer",
     "vault_to_drawer",
     "drawer_to_vault",
+    "drawer_to_drawer",
     "loan_disbursement",
     "loan_repayment",
     "fee_waiver",
     "reversal",
+    "void",
     "write_off",
     "over_short",
 )
+KIND_NAMES = {
+    "cash_deposit": N_("Cash deposit"), "cash_withdrawal": N_("Cash withdrawal"), "transfer": N_("Transfer"),
+    "vault_to_drawer": N_("Vault to drawer"), "drawer_to_vault": N_("Drawer to vault"),
+    "drawer_to_drawer": N_("Drawer to drawer"), "loan_disbursement": N_("Loan disbursement"),
+    "loan_repayment": N_("Loan repayment"), "fee_waiver": N_("Fee waiver"), "reversal": N_("Reversal"),
+    "void": N_("Void"), "write_off": N_("Write-off"), "over_short": N_("Over/short adjustment"),
+}
 MAKER_ROLES = ("teller", "loan_officer", "supervisor", "branch_manager")
 CHECKER_ROLES = ("supervisor", "branch_manager")
+# Kinds the receiving side confirms: the first key must come from the teller whose drawer the cash goes to
+# (the debited drawer leg), who types their own password and code. Policy gives the teller role authority
+# for these kinds only; an amount above the teller's limit needs a second, more senior key as well.
+RECEIVER_CONFIRMS = ("drawer_to_drawer",)
 DEFAULT_LIFETIME = timedelta(hours=8)
 MAX_NARRATIVE = 200
 
@@ -196,72 +210,82 @@ def _existing(session: Session, key: str) -> Instruction | None:
     return session.execute(select(Instruction).where(Instruction.idempotency_key == key)).scalar_one_or_none()
 
 
-def submit(db: Database, actor: Actor, request: InstructionRequest) -> InstructionView:
-    """Record an instruction and hold its outgoing funds; idempotent on the request's key."""
+def submit_in(
+    session: Session, actor: Actor, request: InstructionRequest,
+    *, attach: Callable[[Session, int], None] | None = None,
+) -> InstructionView:
+    """`submit` inside the caller's unit of work (a service that records more in the same transaction).
+    `attach` writes what belongs with a new instruction (given its id); a retry does not call it."""
     _validate_request(actor, request)
+    branch = session.get(Branch, actor.branch_id)
+    if not branch.day_open:
+        raise LedgerError(_("branch {code} has closed business day {day}: nothing posts").format(
+            code=branch.code, day=format_day(branch.business_date)))
+    narrative = request.narrative.strip()
+    payload = _canonical_payload(
+        kind=request.kind, branch_id=branch.id, business_date=branch.business_date,
+        maker_id=actor.staff_id, currency=request.currency, amount=_amount(request.legs),
+        narrative=narrative, legs=request.legs, reverses_entry_id=request.reverses_entry_id,
+    )
+    payload_hash = _hash(payload)
+    key = request.idempotency_key.strip()
+    if (previous := _existing(session, key)) is not None:
+        if previous.payload_hash != payload_hash:
+            raise LedgerError(_("idempotency key {key} was already used for a different instruction").format(
+                key=key))
+        return _current_view(session, previous)
+    accounts = ledger.lock_accounts(session, {leg.account_number for leg in request.legs})
+    ledger.check_legs(request.legs, {number: account.currency for number, account in accounts.items()})
+    for leg in request.legs:
+        account = accounts[leg.account_number]
+        if account.currency != request.currency:
+            raise LedgerError(_("account {number} is in {account_currency}, not {currency}").format(
+                number=account.number, account_currency=account.currency, currency=request.currency))
+        if account.status != "open":
+            raise LedgerError(_("account {number} is {status}: it takes no movements").format(
+                number=account.number, status=status_name(account.status)))
+    amount = _amount(request.legs)
+    required = policy.required_checkers(session, request.kind, request.currency, amount)
+    now = clock.now()
+    instruction = Instruction(
+        kind=request.kind, status="PENDING", branch_id=branch.id, business_date=branch.business_date,
+        maker_id=actor.staff_id, required_checkers=required, currency=request.currency, amount=amount,
+        narrative=narrative, payload=payload, payload_hash=payload_hash, idempotency_key=key,
+        terminal=actor.terminal, created_at=now, expires_at=now + request.lifetime,
+    )
+    session.add(instruction)
+    session.flush()
+    for number, outflow in _holds_needed(request.legs, accounts).items():
+        account = accounts[number]
+        available = account.balance - account.held
+        if available < outflow:
+            raise LedgerError(
+                _("insufficient available balance in account {number}: available {available}, needs {needed}")
+                .format(number=number, available=format_minor(available, account.currency),
+                        needed=format_minor(outflow, account.currency))
+            )
+        session.add(Hold(instruction_id=instruction.id, account_id=account.id, amount=outflow, created_at=now))
+    session.flush()
+    if attach is not None:
+        attach(session, instruction.id)
+    audit.record(
+        session, actor, "instruction.created", object_type="instruction", object_id=instruction.id,
+        business_date=branch.business_date, kind=request.kind, amount=amount, currency=request.currency,
+        legs=[leg.as_list() for leg in request.legs], payload_hash=payload_hash, required_checkers=required,
+    )
+    return _current_view(session, instruction)
 
-    def work(session: Session) -> InstructionView:
-        branch = session.get(Branch, actor.branch_id)
-        if not branch.day_open:
-            raise LedgerError(_("branch {code} has closed business day {day}: nothing posts").format(
-                code=branch.code, day=format_day(branch.business_date)))
-        narrative = request.narrative.strip()
-        payload = _canonical_payload(
-            kind=request.kind, branch_id=branch.id, business_date=branch.business_date,
-            maker_id=actor.staff_id, currency=request.currency, amount=_amount(request.legs),
-            narrative=narrative, legs=request.legs, reverses_entry_id=request.reverses_entry_id,
-        )
-        payload_hash = _hash(payload)
-        key = request.idempotency_key.strip()
-        if (previous := _existing(session, key)) is not None:
-            if previous.payload_hash != payload_hash:
-                raise LedgerError(_("idempotency key {key} was already used for a different instruction").format(
-                    key=key))
-            return _current_view(session, previous)
-        accounts = ledger.lock_accounts(session, {leg.account_number for leg in request.legs})
-        ledger.check_legs(request.legs, {number: account.currency for number, account in accounts.items()})
-        for leg in request.legs:
-            account = accounts[leg.account_number]
-            if account.currency != request.currency:
-                raise LedgerError(_("account {number} is in {account_currency}, not {currency}").format(
-                    number=account.number, account_currency=account.currency, currency=request.currency))
-            if account.status != "open":
-                raise LedgerError(_("account {number} is {status}: it takes no movements").format(
-                    number=account.number, status=status_name(account.status)))
-        amount = _amount(request.legs)
-        required = policy.required_checkers(session, request.kind, request.currency, amount)
-        now = clock.now()
-        instruction = Instruction(
-            kind=request.kind, status="PENDING", branch_id=branch.id, business_date=branch.business_date,
-            maker_id=actor.staff_id, required_checkers=required, currency=request.currency, amount=amount,
-            narrative=narrative, payload=payload, payload_hash=payload_hash, idempotency_key=key,
-            terminal=actor.terminal, created_at=now, expires_at=now + request.lifetime,
-        )
-        session.add(instruction)
-        session.flush()
-        for number, outflow in _holds_needed(request.legs, accounts).items():
-            account = accounts[number]
-            available = account.balance - account.held
-            if available < outflow:
-                raise LedgerError(
-                    _("insufficient available balance in account {number}: available {available}, needs {needed}")
-                    .format(number=number, available=format_minor(available, account.currency),
-                            needed=format_minor(outflow, account.currency))
-                )
-            session.add(Hold(instruction_id=instruction.id, account_id=account.id, amount=outflow, created_at=now))
-        session.flush()
-        audit.record(
-            session, actor, "instruction.created", object_type="instruction", object_id=instruction.id,
-            business_date=branch.business_date, kind=request.kind, amount=amount, currency=request.currency,
-            legs=[leg.as_list() for leg in request.legs], payload_hash=payload_hash, required_checkers=required,
-        )
-        return _current_view(session, instruction)
 
+def submit(
+    db: Database, actor: Actor, request: InstructionRequest,
+    *, attach: Callable[[Session, int], None] | None = None,
+) -> InstructionView:
+    """Record an instruction and hold its outgoing funds; idempotent on the request's key (see `submit_in`)."""
     try:
-        return db.run(work)
+        return db.run(lambda session: submit_in(session, actor, request, attach=attach))
     except IntegrityError:
         # A concurrent submission with the same key won the race: answer as a retry would.
-        return db.run(work)
+        return db.run(lambda session: submit_in(session, actor, request, attach=attach))
 
 
 def _load_pending(session: Session, instruction_id: int) -> Instruction:
@@ -322,6 +346,8 @@ def _check_checker(session: Session, instruction: Instruction, checker: Actor) -
         home = session.get(Branch, checker.branch_id) if checker.branch_id else None
         if home is None or not home.is_head_office:
             raise ApprovalError(_("a checker from another branch cannot approve unless they sit at head office"))
+    if instruction.kind in RECEIVER_CONFIRMS and instruction.checker_id is None:
+        _check_receiver(session, instruction, checker)
     authority = policy.authority_of(session, instruction.kind, instruction.currency, checker.roles)
     if authority is None:
         raise ApprovalError(_("{username} has no authority to approve {kind} movements").format(
@@ -350,52 +376,72 @@ def _check_checker(session: Session, instruction: Instruction, checker: Actor) -
     return authority
 
 
+def receiving_account(instruction_legs: tuple[Leg, ...]) -> str:
+    """The account that receives the cash of a transfer between drawers: its debited leg."""
+    return next(leg.account_number for leg in instruction_legs if leg.debit)
+
+
+def _check_receiver(session: Session, instruction: Instruction, checker: Actor) -> None:
+    branch = session.get(Branch, instruction.branch_id)
+    receiving = receiving_account(_stored_legs(instruction))
+    if receiving != accounts.drawer_number(branch.code, checker.username):
+        raise ApprovalError(_("the teller who receives the cash into drawer {number} confirms this transfer").format(
+            number=receiving))
+
+
 def _roles_of(session: Session, staff_id: int) -> tuple[str, ...]:
     return tuple(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff_id)))
 
 
-def approve(db: Database, instruction_id: int, checker: Actor) -> InstructionView:
-    """Give a second key (the checker is already authenticated): post when the last key is given."""
-
-    def work(session: Session) -> InstructionView | None:
-        instruction = _load_pending(session, instruction_id)
-        if _is_expired(instruction):
-            return None
-        if _hash(_current_payload(instruction)) != instruction.payload_hash:
-            raise ApprovalError(
-                _("instruction {id} changed after it was submitted: approval refused; the maker must submit again")
-                .format(id=instruction_id)
-            )
-        _check_checker(session, instruction, checker)
-        now = clock.now()
-        if instruction.required_checkers == 2 and instruction.checker_id is None:
-            instruction.checker_id = checker.staff_id
-            session.flush()
-            audit.record(
-                session, checker, "instruction.first_key", object_type="instruction", object_id=instruction.id,
-                business_date=instruction.business_date, branch_id=instruction.branch_id,
-            )
-            return _current_view(session, instruction)
-        if instruction.checker_id is None:
-            instruction.checker_id = checker.staff_id
-        else:
-            instruction.second_checker_id = checker.staff_id
-        instruction.status = "APPROVED"
-        instruction.decided_at = now
-        session.flush()
-        _release_holds(session, instruction, "CONSUMED")
-        audit.record(
-            session, checker, "instruction.approved", object_type="instruction", object_id=instruction.id,
-            business_date=instruction.business_date, branch_id=instruction.branch_id,
-            payload_hash=instruction.payload_hash,
+def approve_in(session: Session, instruction_id: int, checker: Actor) -> InstructionView | None:
+    """`approve` inside the caller's unit of work; None when the instruction has expired (the caller
+    expires it in a unit of work of its own and refuses)."""
+    instruction = _load_pending(session, instruction_id)
+    if _is_expired(instruction):
+        return None
+    if _hash(_current_payload(instruction)) != instruction.payload_hash:
+        raise ApprovalError(
+            _("instruction {id} changed after it was submitted: approval refused; the maker must submit again")
+            .format(id=instruction_id)
         )
-        payload = json.loads(instruction.payload)
-        ledger.post_entry(
-            session, checker, instruction, _stored_legs(instruction), reverses_entry_id=payload.get("reverses_entry")
+    _check_checker(session, instruction, checker)
+    now = clock.now()
+    if instruction.required_checkers == 2 and instruction.checker_id is None:
+        instruction.checker_id = checker.staff_id
+        session.flush()
+        audit.record(
+            session, checker, "instruction.first_key", object_type="instruction", object_id=instruction.id,
+            business_date=instruction.business_date, branch_id=instruction.branch_id,
         )
         return _current_view(session, instruction)
+    if instruction.checker_id is None:
+        instruction.checker_id = checker.staff_id
+    else:
+        instruction.second_checker_id = checker.staff_id
+    instruction.status = "APPROVED"
+    instruction.decided_at = now
+    session.flush()
+    _release_holds(session, instruction, "CONSUMED")
+    audit.record(
+        session, checker, "instruction.approved", object_type="instruction", object_id=instruction.id,
+        business_date=instruction.business_date, branch_id=instruction.branch_id,
+        payload_hash=instruction.payload_hash,
+    )
+    payload = json.loads(instruction.payload)
+    ledger.post_entry(
+        session, checker, instruction, _stored_legs(instruction), reverses_entry_id=payload.get("reverses_entry")
+    )
+    return _current_view(session, instruction)
 
-    view = db.run(work)
+
+def kind_name(kind: str) -> str:
+    """The instruction kind as users read it, in the current language."""
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
+def approve(db: Database, instruction_id: int, checker: Actor) -> InstructionView:
+    """Give a second key (the checker is already authenticated): post when the last key is given."""
+    view = db.run(lambda session: approve_in(session, instruction_id, checker))
     if view is None:
         _expire_and_refuse(db, checker, instruction_id)
     return view
@@ -448,9 +494,10 @@ def expire_overdue(db: Database, actor: Actor) -> int:
 
 
 def request_reversal(
-    db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str
+    db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str, *, kind: str = "reversal"
 ) -> InstructionView:
-    """Ask to reverse a whole posted entry with its mirror; posted only after its own second key."""
+    """Ask to reverse a whole posted entry with its mirror; posted only after its own second key. `kind` is
+    "reversal", or "void" for a same-day correction (teller.counter decides which applies)."""
 
     def legs_of(session: Session) -> tuple[tuple[Leg, ...], str]:
         entry = session.get(JournalEntry, entry_id)
@@ -470,7 +517,7 @@ def request_reversal(
         db,
         actor,
         InstructionRequest(
-            kind="reversal", legs=legs, narrative=narrative, idempotency_key=idempotency_key,
+            kind=kind, legs=legs, narrative=narrative, idempotency_key=idempotency_key,
             currency=currency, reverses_entry_id=entry_id,
         ),
     )

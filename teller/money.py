@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import cn2an
 from babel.numbers import get_currency_precision
 
 from teller.errors import InputError
@@ -118,3 +119,10 @@ def parse_amount(
     if minor == 0 and not allow_zero:
         raise InputError(field, _("the amount must be more than zero"))
     return Money(minor, currency)
+
+
+def amount_in_words_rmb(minor: int) -> str:
+    """A CNY amount in capital Chinese numerals (大写金额) as receipts print it: 10000.00 -> 壹万元整."""
+    if not isinstance(minor, int) or minor < 0:
+        raise ValueError("amount_in_words_rmb takes a non-negative integer of fen")
+    return cn2an.an2cn(f"{Decimal(minor).scaleb(-2):.2f}", "rmb")

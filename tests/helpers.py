@@ -128,3 +128,36 @@ def reference(name: str) -> dict:
     """A test-vector file from ../shared/reference (beside the repository, as in CI)."""
     path = Path(__file__).resolve().parents[2] / "shared" / "reference" / name
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def assert_books_clean(db: Database) -> None:
+    """`teller ledger verify` and `teller audit verify` both clean, as after every flow."""
+    from teller import audit, ledger
+
+    report = db.run(ledger.verify, readonly=True)
+    assert report.ok, report.problem
+    chain = db.run(lambda session: audit.verify_chain(session, session.info["audit_key"]), readonly=True)
+    assert chain.ok, chain.problem
+
+
+def counted(total: int) -> dict[int, int]:
+    """A count of `total` fen by denomination, largest notes first (as a teller bundles cash)."""
+    from models.cash import DENOMINATIONS
+
+    pieces = {}
+    for denomination in DENOMINATIONS:
+        pieces[denomination], total = divmod(total, denomination)
+    assert total == 0, "the total must be a whole number of 0.1 yuan"
+    return pieces
+
+
+def open_drawer(db: Database, bank: Bank, total: int, teller: Actor | None = None) -> InstructionView:
+    """Open the teller's drawer with `total` from the vault, counted, and the second key (the supervisor,
+    or the manager above the supervisor's limit)."""
+    from teller import drawers
+
+    made = drawers.open_drawer(db, teller or bank.teller, counted(total), new_key())
+    try:
+        return instructions.approve(db, made.id, bank.supervisor)
+    except ApprovalError:  # above the supervisor's limit
+        return instructions.approve(db, made.id, bank.manager)

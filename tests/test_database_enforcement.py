@@ -88,7 +88,7 @@ def raw_instruction(db: Database, scene: Scene, status: str, amount: int = 1_00)
                 "INSERT INTO instruction (kind, status, branch_id, business_date, maker_id, checker_id,"
                 " required_checkers, currency, amount, narrative, payload, payload_hash, idempotency_key,"
                 " terminal, created_at, expires_at)"
-                " VALUES ('transfer', :status, :branch, CURRENT_DATE, :maker, :checker, 1, 'CNY', :amount,"
+                " VALUES ('transfer', :status, :branch, (SELECT business_date FROM branch WHERE id = :branch), :maker, :checker, 1, 'CNY', :amount,"
                 " 'raw sql', '{}', :hash, :key, 'raw-sql', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
             ),
             {"status": status, "branch": scene.bank.branch_id, "maker": scene.maker_id, "checker": checker,
@@ -108,7 +108,7 @@ def header_sql(scene: Scene, entry_id: int, instruction_id: int) -> tuple[str, d
     """The journal entry header: inserting it seals the postings already written under its id."""
     return (
         "INSERT INTO journal_entry (id, instruction_id, branch_id, business_date, posted_at, narrative)"
-        " VALUES (:entry, :instruction, :branch, CURRENT_DATE, CURRENT_TIMESTAMP, 'raw sql')",
+        " VALUES (:entry, :instruction, :branch, (SELECT business_date FROM branch WHERE id = :branch), CURRENT_TIMESTAMP, 'raw sql')",
         {"entry": entry_id, "instruction": instruction_id, "branch": scene.bank.branch_id},
     )
 
@@ -280,7 +280,7 @@ def test_reused_idempotency_key_with_a_different_payload_is_refused(db, scene):
         (
             "INSERT INTO instruction (kind, status, branch_id, business_date, maker_id, required_checkers, currency,"
             " amount, narrative, payload, payload_hash, idempotency_key, terminal, created_at, expires_at)"
-            " VALUES ('cash_deposit', 'PENDING', :branch, CURRENT_DATE, :maker, 1, 'CNY', 99900, 'retry', '{}',"
+            " VALUES ('cash_deposit', 'PENDING', :branch, (SELECT business_date FROM branch WHERE id = :branch), :maker, 1, 'CNY', 99900, 'retry', '{}',"
             " :hash, :key, 'raw-sql', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
             {"branch": scene.bank.branch_id, "maker": scene.maker_id, "hash": "f" * 64, "key": key},
         ),
@@ -299,7 +299,7 @@ def test_instruction_approved_by_its_own_maker_is_refused(db, scene):
         (
             "INSERT INTO instruction (kind, status, branch_id, business_date, maker_id, checker_id, required_checkers,"
             " currency, amount, narrative, payload, payload_hash, idempotency_key, terminal, created_at, expires_at)"
-            " VALUES ('transfer', 'APPROVED', :branch, CURRENT_DATE, :maker, :maker, 1, 'CNY', 100, 'self', '{}',"
+            " VALUES ('transfer', 'APPROVED', :branch, (SELECT business_date FROM branch WHERE id = :branch), :maker, :maker, 1, 'CNY', 100, 'self', '{}',"
             " :hash, :key, 'raw-sql', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
             {"branch": scene.bank.branch_id, "maker": scene.maker_id, "hash": "0" * 64, "key": new_key()},
         ),

@@ -293,7 +293,7 @@ async def test_the_officer_signs_an_approved_application_face_to_face(loan_bank)
     app = make_app(loan_bank.ui)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_application(pilot, loan_bank.ui, "officer1", made.number)
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, SigningScreen))
         await pilot.press("enter", "enter")  # past the place, and Enter on the time (now) signs
         assert "Say where the contract was signed." in str(app.screen.query_one(".dialog-message").render())

@@ -13,9 +13,12 @@ from teller.i18n import N_, _
 from teller.ui import commands
 from teller.staff import SessionInfo
 from teller.ui.palette import TellerCommands
+from screens.approval_queue import ApprovalQueueScreen
 from screens.confirm import ConfirmScreen
 from screens.customer_form import CustomerFormScreen
+from screens.drawer import DrawerScreen
 from screens.help import HelpScreen
+from screens.large_value_report import LargeValueReportScreen
 from screens.lock import LockScreen
 from screens.login import LoginScreen
 from screens.loan_pipeline import LoanPipelineScreen, officer_view
@@ -99,8 +102,12 @@ class TellerApp(App[None]):
         self.refresh_bindings()
 
     def home_screen(self):
-        """The screen after login: a loan officer's pipeline, everyone else's customer search."""
-        return LoanPipelineScreen() if officer_view(self.session.actor.roles) else LookupScreen()
+        """The screen after login, by role: a loan officer's pipeline, a checker's approval queue, everyone
+        else's customer search."""
+        roles = self.session.actor.roles
+        if officer_view(roles):
+            return LoanPipelineScreen()
+        return ApprovalQueueScreen() if commands.APPROVAL_QUEUE.allowed_for(roles) else LookupScreen()
 
     def action_lock(self) -> None:
         if self.session is not None and not self.is_locked:
@@ -140,3 +147,23 @@ class TellerApp(App[None]):
     def action_new_customer(self) -> None:
         if self.session is not None and commands.NEW_CUSTOMER.allowed_for(self.session.actor.roles):
             self.push_screen(CustomerFormScreen())
+
+    def action_cash_drawer(self) -> None:
+        if self.session is None or not commands.CASH_DRAWER.allowed_for(self.session.actor.roles):
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, DrawerScreen):
+            self.push_screen(DrawerScreen())
+
+    def action_approval_queue(self) -> None:
+        if self.session is None or not commands.APPROVAL_QUEUE.allowed_for(self.session.actor.roles):
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, ApprovalQueueScreen):
+            self.switch_screen(ApprovalQueueScreen())
+
+    def action_large_value_report(self) -> None:
+        if self.session is not None and commands.LARGE_VALUE_REPORT.allowed_for(self.session.actor.roles):
+            self.push_screen(LargeValueReportScreen())

@@ -9,6 +9,8 @@ from teller.i18n import N_, _
 
 ANY_ROLE: tuple[str, ...] = ()
 CUSTOMER_MAKERS = ("teller", "loan_officer", "supervisor", "branch_manager")
+COUNTER_MAKERS = ("teller", "supervisor", "branch_manager")
+CHECKERS = ("supervisor", "branch_manager")
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,26 @@ QUIT = UserCommand("quit", "ctrl+q", "app.quit", N_("Quit"), N_("Close the works
 THEME = UserCommand("theme", "ctrl+t", "app.toggle_theme", N_("Light/dark"),
                     N_("Switch between the dark and the light colours (for a light terminal or a bright room)"),
                     show=False)
+CASH_DRAWER = UserCommand(
+    "cash_drawer", "f11", "app.cash_drawer", N_("Cash drawer"),
+    N_("Your cash drawer, the vault, the end of day; supervisors open and close the business day"),
+    roles=COUNTER_MAKERS, show=False,
+)
 
+APPROVAL_QUEUE = UserCommand("approval_queue", "f10", "app.approval_queue", N_("Queue"),
+                              N_("Instructions waiting for your second key, oldest first"), roles=CHECKERS)
+LARGE_VALUE_REPORT = UserCommand(
+    "large_value_report", "ctrl+g", "app.large_value_report", N_("Large-value report"),
+    N_("Cash of RMB 50,000 or more per customer in a business day, exportable as CSV"),
+    roles=("supervisor", "branch_manager", "auditor"), show=False,
+)
 LOAN_PIPELINE = UserCommand(
     "loan_pipeline", "f12", "app.loan_pipeline", N_("Loans"),
     N_("The loan pipeline: your applications by state, or the approvals waiting"),
     roles=("loan_officer", "supervisor", "branch_manager", "auditor"), show=False,
 )
 
-SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, LOAN_PIPELINE, LOCK, SIGN_OUT, THEME, QUIT)
+SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, APPROVAL_QUEUE, CASH_DRAWER, LARGE_VALUE_REPORT,
+                      LOAN_PIPELINE, LOCK, SIGN_OUT, THEME, QUIT)
 ALWAYS_AVAILABLE = (HELP, THEME, QUIT)
 WHILE_LOCKED = (SIGN_OUT, *ALWAYS_AVAILABLE)

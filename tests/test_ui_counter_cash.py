@@ -1,0 +1,220 @@
+"""The cash drawer, the end of day and receipts as a teller and a supervisor use them at the workstation:
+F11 opens the drawer; opening with cash counted by denomination and a supervisor's second key; blind end
+of day with an over and with a short; the supervisor closing the business day; a receipt issued and
+reprinted. After every flow the ledger and the audit chain verify."""
+
+import pypdf
+import pytest
+from textual.widgets import Input
+
+from models.cash import DENOMINATIONS
+from screens.document import DocumentScreen
+from screens.drawer import CashMoveScreen, DrawerScreen, OpenDrawerScreen
+from screens.end_of_day import EndOfDayScreen
+from screens.receipt import ReceiptScreen
+from screens.second_key import SecondKeyScreen
+from teller import accounts, drawers, end_of_day
+from teller.ui.widgets.denominations import field_id
+from tests.helpers import PASSWORD, assert_books_clean, counted, deposit, fund_vault, open_drawer
+from tests.ui_support import (
+    make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
+)
+
+pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+SEEDED_CASH = 12_345_67  # the seeded bank's first cash deposit went into teller1's drawer
+COUNTABLE = 12_345_60  # no note or coin below 0.1 yuan is counted: 0.07 of it always shows as short
+
+
+@pytest.fixture
+def ui(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("TELLER_DOCUMENTS_DIR", str(tmp_path / "documents"))
+    made = seed_ui_bank(db)
+    fund_vault(db, made.bank, 1_000_000_00)
+    return made
+
+
+def idle(app) -> bool:
+    return not [worker for worker in app.workers if not worker.is_finished]
+
+
+async def type_count(pilot, pieces: dict[int, int]) -> None:
+    """Paste each denomination's pieces into its field (Enter moves on; Enter on the last submits)."""
+    app = pilot.app
+    app.screen.query_one(f"#{field_id(DENOMINATIONS[0])}", Input).focus()
+    await pilot.pause()
+    for denomination in DENOMINATIONS:
+        assert app.focused.id == field_id(denomination)
+        if pieces.get(denomination):
+            await paste(pilot, str(pieces[denomination]))
+        await pilot.press("enter")
+
+
+async def supervisor_key(pilot, ui) -> None:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SecondKeyScreen))
+    await type_credentials(pilot, "super1", PASSWORD, next_code(ui, "super1"))
+
+
+async def open_drawer_screen(pilot) -> None:
+    await pilot.press("f11")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DrawerScreen) and pilot.app.screen.day is not None
+                     and idle(pilot.app))
+    await pilot.pause()
+
+
+async def test_teller_opens_the_drawer_with_counted_cash_and_the_second_key(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await shows(pilot, "not opened today")
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpenDrawerScreen))
+        await type_count(pilot, {10000: 50, 5000: 10, 50: 3})
+        await supervisor_key(pilot, ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and app.screen.mine is not None
+                         and app.screen.mine.state == "open")
+        await shows(pilot, "open", "5,501.50", "CNY 0.5")
+    assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 5_501_50
+    assert_books_clean(ui.db)
+
+
+async def test_a_count_that_is_not_whole_pieces_is_refused_on_the_drawer_screen(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpenDrawerScreen))
+        await type_count(pilot, {10000: "2.5"})
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app))
+        await shows(pilot, "whole number")
+    assert drawers.my_drawer(ui.db, ui.bank.teller).state == "none"
+
+
+@pytest.mark.parametrize(("difference", "wanted"), [(+20_00, "over (长款) 19.93"), (-3_50, "short (短款) 3.57")])
+async def test_blind_end_of_day_with_over_and_short(ui, difference, wanted):
+    open_drawer(ui.db, ui.bank, 2_000_00)
+    deposit(ui.db, ui.bank, ui.bank.alice, 500_00)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, EndOfDayScreen))
+        text = await shows(pilot, "count your drawer")
+        assert "14,845.67" not in text  # blind: the expected balance is not on the screen yet
+        await type_count(pilot, counted(COUNTABLE + 2_500_00 + difference))
+        await shows(pilot, "Expected: 14,845.67", wanted)
+        await pilot.press("f5")
+        await supervisor_key(pilot, ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.saved_to is not None)
+        await shows(pilot, "End-of-day proof: teller teller1")
+        assert "Audit chain head at close: row" in app.screen.text
+        layer = pypdf.PdfReader(app.screen.saved_to).pages[0].extract_text()
+        assert "teller1" in layer
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app))
+        await shows(pilot, "closed for the day")
+    over_short = accounts.branch_account_number(ui.bank.branch_code, "6711")
+    assert accounts.get_account(ui.db, over_short).balance == SEEDED_CASH - COUNTABLE - difference
+    assert accounts.get_account(ui.db, ui.bank.drawer).balance == 0
+    assert_books_clean(ui.db)
+
+
+async def test_excess_cash_is_flagged_and_returned_to_the_vault(ui):
+    open_drawer(ui.db, ui.bank, drawers.drawer_limit() - COUNTABLE + 1_000_00)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await shows(pilot, "1,000.07 above its limit")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: isinstance(app.screen, CashMoveScreen))
+        assert app.screen.query_one("#amount", Input).value == "1,000.07"
+        app.screen.query_one("#amount", Input).focus()
+        await pilot.press("enter")
+        await supervisor_key(pilot, ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app)
+                         and app.screen.mine is not None and not app.screen.mine.excess)
+    assert accounts.get_account(ui.db, ui.bank.drawer).balance == drawers.drawer_limit()
+    assert_books_clean(ui.db)
+
+
+async def test_supervisor_cannot_close_the_day_while_a_drawer_is_open_then_closes_it(ui):
+    open_drawer(ui.db, ui.bank, 100_00)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui, "super1")
+        await open_drawer_screen(pilot)
+        await shows(pilot, "teller1", "open")
+        await pilot.press("f9")
+        await shows(pilot, "drawers still open: teller1")
+        end_of_day.count_drawer(ui.db, ui.bank.teller, counted(COUNTABLE + 100_00))
+        end_of_day.close_drawer(ui.db, ui.bank.teller, ui.bank.supervisor)
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.saved_to is not None)
+        await shows(pilot, "End-of-day proof: branch 0101")
+        assert "Audit chain head at the day's close: row" in app.screen.text
+        await pilot.press("escape")
+        await shows(pilot, "2026-11-25 (closed)")
+        await pilot.press("f8")
+        await shows(pilot, "2026-11-25 (open)")
+    assert_books_clean(ui.db)
+
+
+async def test_receipt_is_issued_then_reprinted_marked(ui):
+    made = deposit(ui.db, ui.bank, ui.bank.alice, 10_000_00)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        app.push_screen(ReceiptScreen(made.id))
+        await wait_until(pilot, lambda: isinstance(app.screen, ReceiptScreen) and app.screen.saved_to is not None)
+        text = await shows(pilot, "Transaction receipt", "壹万元整", "PDF saved")
+        assert "REPRINT" not in text
+        first = app.screen.saved_to
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: app.screen.saved_to != first)
+        await shows(pilot, "*** REPRINT ***")
+        assert first.exists() and app.screen.saved_to.exists() and first != app.screen.saved_to
+    assert_books_clean(ui.db)
+
+
+async def test_cash_handed_to_another_teller_is_confirmed_by_that_teller(ui):
+    from datetime import timedelta
+
+    from teller import clock, staff, totp
+    from teller.actor import system_actor
+    from tests.helpers import enrol
+
+    def make(session):
+        user = staff.create_staff(session, system_actor("tests"), username="teller2", display_name="Teller Two",
+                                  branch_code=ui.bank.branch_code, roles=("teller",), password=PASSWORD)
+        return staff.actor_for(user, "test-terminal")
+
+    receiver = ui.db.run(make)
+    real_now = clock.now
+    clock.now = lambda: real_now() - timedelta(minutes=5)
+    try:
+        secret = enrol(ui.db, "teller2")
+    finally:
+        clock.now = real_now
+    open_drawer(ui.db, ui.bank, 1_000_00)
+    open_drawer(ui.db, ui.bank, 100_00, teller=receiver)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, CashMoveScreen))
+        await paste(pilot, "teller2")
+        await pilot.press("enter")
+        await paste(pilot, "300")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await shows(pilot, "teller2 counts the cash")
+        assert app.screen.query_one("#username", Input).value == "teller2"
+        await type_credentials(pilot, None, PASSWORD, totp.code_at(secret, clock.now()))
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app))
+    assert accounts.get_account(ui.db, accounts.drawer_number(ui.bank.branch_code, "teller2")).balance == 400_00
+    assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 700_00
+    assert_books_clean(ui.db)
