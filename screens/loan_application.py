@@ -14,7 +14,8 @@ from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.instructions import CHECKER_ROLES
 from teller.loan_products import GROUP_NAMES, TRANCHE_NAMES, format_rate
-from teller.loan_quote import quote_lines, quote_rows
+from teller.loan_documents import missing_documents_document, quote_document
+from teller.loan_quote import quote_rows
 from teller.schedule import METHOD_LABELS
 from teller.loans import (
     CREDIT_RESULT_NAMES, EDITABLE_STATES, ITEM_STATE_NAMES, ORIGINATOR_ROLES, ApplicationFile, ChecklistItemView,
@@ -23,8 +24,9 @@ from teller.loans import (
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
+from screens.document import DocumentScreen
 from screens.loan_dialogs import (
-    ApprovalEntry, ApproveScreen, DocumentScreen, ReasonScreen, ReviewEntry, ReviewScreen, SigningEntry, SigningScreen,
+    ApprovalEntry, ApproveScreen, ReasonScreen, ReviewEntry, ReviewScreen, SigningEntry, SigningScreen,
 )
 from screens.loan_entry import fill_schedule, schedule_columns, summary_text
 from screens.second_key import SecondKeyScreen
@@ -123,12 +125,6 @@ class LoanApplicationScreen(TellerScreen):
         def __init__(self, reason: str) -> None:
             super().__init__()
             self.reason = reason
-
-    class Document(Message):
-        def __init__(self, title: str, text: str) -> None:
-            super().__init__()
-            self.title = title
-            self.text = text
 
     def __init__(self, application_id: int) -> None:
         super().__init__()
@@ -247,9 +243,6 @@ class LoanApplicationScreen(TellerScreen):
         self.query_one("#application-status", Static).update(message.text)
         self.load()
 
-    def on_loan_application_screen_document(self, message: Document) -> None:
-        self.app.push_screen(DocumentScreen(message.title, message.text))
-
     # --- Which steps show ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -357,10 +350,12 @@ class LoanApplicationScreen(TellerScreen):
         self.app.push_screen(SigningScreen(self._summary()), answer)
 
     def action_quote(self) -> None:
-        view = self.file.application
-        lines = quote_lines(self.file.product, view.terms, self.file.quote, view.customer_name, number=view.number,
-                            today=self.app.session.business_date)
-        self.app.push_screen(DocumentScreen(_("Loan quote"), "\n".join(lines)))
+        """The printable quote of the application's terms (shown, and saved as a PDF)."""
+        file, today = self.file, self.app.session.business_date
+        view = file.application
+        document = quote_document(file.product, view.terms, file.quote, view.customer_name, number=view.number,
+                                  today=today)
+        self.app.push_screen(DocumentScreen(lambda _db, _actor: (document, f"quote-{view.number}")))
 
     # --- The checklist ------------------------------------------------------------------------------------
 
@@ -409,12 +404,7 @@ class LoanApplicationScreen(TellerScreen):
             self.post_message(self.Failed(str(error)))
 
     def action_missing(self) -> None:
-        self.missing()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="missing")
-    def missing(self) -> None:
-        try:
-            missing = loans.missing_documents(self.app.db, self.application_id)
-            self.post_message(self.Document(_("Documents still needed"), loans.format_missing_documents(missing)))
-        except TellerError as error:
-            self.post_message(self.Failed(str(error)))
+        """The take-home list of what the customer still has to bring, read afresh (and saved as a PDF)."""
+        application_id, number = self.application_id, self.file.application.number
+        self.app.push_screen(DocumentScreen(lambda db, _actor: (
+            missing_documents_document(loans.missing_documents(db, application_id)), f"missing-{number}")))

@@ -1,12 +1,12 @@
-"""The small forms of the loan workflow, each a modal over the application file: a printable document, a
-reason, the review with its credit-bureau check, the approver's own credentials, and the signing."""
+"""The small forms of the loan workflow, each a modal over the application file: a reason, the review with
+its credit-bureau check, the approver's own credentials, and the signing."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, Static
 
@@ -49,32 +49,6 @@ class Dialog(TranslatedBindings, ModalScreen):
             self.submit()
         else:
             fields[fields.index(event.input) + 1].focus()
-
-
-class DocumentScreen(TranslatedBindings, ModalScreen[None]):
-    """A printable document (loan quote, take-home list) as it will be printed; Escape closes it."""
-
-    HELP_TITLE = N_("Printable document")
-    BINDINGS = [Binding("escape", "close", N_("Close"), tooltip=N_("Close the document"))]
-    DEFAULT_CSS = """
-    DocumentScreen { align: center middle; }
-    DocumentScreen > VerticalScroll { width: 100%; max-width: 100; height: 100%; border: double $accent;
-                                      background: $surface; padding: 0 1; }
-    """
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="document") as scroll:
-            scroll.border_title = self.title_text
-            yield Static(self.text, id="document-text", markup=False)
-        yield Footer()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class ReasonScreen(Dialog):

@@ -16,14 +16,15 @@ from teller.loan_form import (
 )
 from teller.loan_products import LoanFacts, Product, format_rate
 from teller.loan_products import LoanQuote
-from teller.loan_quote import Preview, QuoteRow, preview, quote_lines
+from teller.loan_documents import quote_document
+from teller.loan_quote import Preview, QuoteRow, preview
 from teller.loans import ApplicationDraft, ApplicationView, TermsError
 from teller.schedule import METHOD_LABELS, due_dates
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
-from screens.loan_dialogs import DocumentScreen
+from screens.document import DocumentScreen
 
 RECOMPUTE_DELAY = 0.25  # seconds of quiet typing before the schedule is recomputed
 SAVE = UserCommand("save_draft", "ctrl+s", "save", N_("Save draft"), N_("Save the application as a draft"))
@@ -434,14 +435,15 @@ class LoanEntryScreen(TellerScreen):
         self._status(str(error))
 
     def action_quote(self) -> None:
+        """The printable quote of the terms on the form (shown, and saved as a PDF)."""
         if self.loan is None:
             self._status(_("Complete the terms to see the schedule."))
             return
-        number = self.application.number if self.application else None
-        loan = self.loan
-        lines = quote_lines(loan.product, loan.terms, loan.quote, self.customer_name, number=number,
-                            today=self.app.session.business_date)
-        self.app.push_screen(DocumentScreen(_("Loan quote"), "\n".join(lines)))
+        loan, number = self.loan, self.application.number if self.application else None
+        document = quote_document(loan.product, loan.terms, loan.quote, self.customer_name, number=number,
+                                  today=self.app.session.business_date)
+        name = f"quote-{number}" if number else f"quote-customer-{self.customer_id}"
+        self.app.push_screen(DocumentScreen(lambda _db, _actor: (document, name)))
 
     def action_back(self) -> None:
         """Leave the form, asking first if it holds changes that were not saved."""

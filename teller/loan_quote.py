@@ -1,5 +1,5 @@
 """The loan officer's view of proposed terms: each part's schedule (`loan_products.quote`), the rows of the
-whole loan by due date, the rules the terms break, and the printable loan quote.
+whole loan by due date, and the rules the terms break (the printable quote is `loan_documents`).
 
 Pure (no database, no Textual), so the loan entry screen can recompute it on every change and the
 application file, the printed quote and the tests all show the same figures. A combined loan's rows add
@@ -10,11 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from teller.errors import InputError
-from teller.i18n import _, format_amount, format_day
-from teller.loan_products import (
-    TRANCHE_NAMES, LoanFacts, LoanQuote, LoanTerms, Product, RuleViolation, check_terms, format_rate, quote,
-)
-from teller.schedule import METHOD_LABELS
+from teller.loan_products import LoanFacts, LoanQuote, LoanTerms, Product, RuleViolation, check_terms, quote
 
 
 @dataclass(frozen=True)
@@ -72,41 +68,3 @@ def preview(product: Product, terms: LoanTerms, facts: LoanFacts, *, today: date
         return Preview(product, terms, quote(product, terms, start_date=start_date), violations)
     except InputError as error:
         return Preview(product, terms, None, violations, error)
-
-
-def _money(minor: int, currency: str) -> str:
-    return f"{currency} {format_amount(minor, currency)}"
-
-
-def quote_lines(product: Product, terms: LoanTerms, loan: LoanQuote | None, customer_name: str, *,
-                number: str | None = None, today: date | None = None) -> list[str]:
-    """The printable loan quote as lines of text: who and what, each part's terms, the totals and the full
-    schedule (or, without a quote, only the terms). It is a quote, not an offer: the last line says so."""
-    currency = terms.currency
-    title = _("Loan quote for application {number}").format(number=number) if number else _("Loan quote")
-    lines = [title, _("Customer: {name}    Product: {product}").format(name=customer_name, product=product.name)]
-    if today is not None:
-        lines.append(_("Quoted on {day}").format(day=format_day(today)))
-    lines.append("")
-    for tranche in terms.tranches:
-        lines.append(_("{part}: {amount} over {months} months at {rate}, {method}").format(
-            part=_(TRANCHE_NAMES[tranche.kind]), amount=_money(tranche.amount, currency), months=tranche.term_months,
-            rate=format_rate(tranche.annual_rate), method=_(METHOD_LABELS[tranche.method])))
-    lines.append(_("First due date: {day}").format(day=format_day(terms.first_due_date)))
-    if loan is None:
-        return lines
-    lines += [
-        _("Installment: {amount}").format(amount=_money(loan.installment, currency)),
-        _("Total interest: {amount}    Total to repay: {total}").format(
-            amount=_money(loan.total_interest, currency), total=_money(loan.total_payment, currency)),
-        "",
-        "{:>4}  {:<10}  {:>14}  {:>14}  {:>12}  {:>16}".format(
-            _("No."), _("Due date"), _("Payment"), _("Principal"), _("Interest"), _("Balance")),
-    ]
-    for row in quote_rows(loan):
-        lines.append("{:>4}  {:<10}  {:>14}  {:>14}  {:>12}  {:>16}".format(
-            row.number, row.due_date.isoformat(), format_amount(row.payment, currency),
-            format_amount(row.principal, currency), format_amount(row.interest, currency),
-            format_amount(row.balance_after, currency)))
-    lines += ["", _("This quote is for information; the loan contract alone binds the bank and the customer.")]
-    return lines

@@ -8,7 +8,9 @@ import pytest
 
 from teller.loan_form import default_rate_text, fact_fields, read_entry, violation_field
 from teller.loan_products import LoanFacts, LoanTerms, TrancheTerms, check_terms, fixture_definitions, parse_product
-from teller.loan_quote import preview, quote_lines
+from teller.documents import render_text
+from teller.loan_documents import quote_document
+from teller.loan_quote import preview
 
 PRODUCTS = {definition["code"]: parse_product(definition) for definition in fixture_definitions()}
 TODAY = date(2026, 11, 24)
@@ -72,9 +74,10 @@ def test_a_combined_quote_adds_the_parts_per_due_date_and_repays_exactly_the_amo
     assert sum(row.interest for row in rows) == loan.total_interest == sum(s.total_interest for s in schedules)
     assert rows[0].payment == loan.installment == sum(s.installments[0].payment for s in schedules)
     assert rows[120].payment == schedules[0].installments[120].payment  # the commercial part is repaid
-    lines = quote_lines(shown.product, terms, loan, "王芳", number="DK01012026000001", today=TODAY)
-    assert lines[0] == "Loan quote for application DK01012026000001"
-    assert sum(1 for line in lines if line[:5].strip().isdigit()) == 240
+    document = quote_document(shown.product, terms, loan, "王芳", number="DK01012026000001", today=TODAY)
+    assert ("Application", "DK01012026000001") in document.fields and len(document.rows) == 240
+    assert document.rows[0][2] == "5,514.15" and document.rows[-1][5] == "0.00"
+    assert "Installment      CNY 5,514.15" in render_text(document)
 
 
 def test_terms_the_schedule_engine_refuses_give_a_quote_with_the_reason_and_no_rows():
@@ -83,4 +86,5 @@ def test_terms_the_schedule_engine_refuses_give_a_quote_with_the_reason_and_no_r
     shown = preview(PRODUCTS["consumer"], terms, LoanFacts(monthly_income=30_000_00), today=TODAY)
     assert shown.quote is None and shown.problem.field == "term" and shown.rows == ()
     assert any(violation.rule == "term_range" for violation in shown.violations)
-    assert quote_lines(shown.product, terms, None, "王芳")[-1] == "First due date: 2026-12-20"
+    document = quote_document(shown.product, terms, None, "王芳")
+    assert document.rows == () and document.fields[-1] == ("First due date", "2026-12-20")

@@ -8,7 +8,8 @@ import pytest
 from textual.widgets import DataTable, Input, Select
 
 from screens.loan_application import LoanApplicationScreen
-from screens.loan_dialogs import ApproveScreen, DocumentScreen, ReasonScreen, ReviewScreen, SigningScreen
+from screens.document import DocumentScreen
+from screens.loan_dialogs import ApproveScreen, ReasonScreen, ReviewScreen, SigningScreen
 from screens.loan_entry import LoanEntryScreen
 from screens.loan_pipeline import LoanPipelineScreen
 from screens.lookup import LookupScreen
@@ -25,8 +26,17 @@ pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def loan_bank(db):
+def loan_bank(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("TELLER_DOCUMENTS_DIR", str(tmp_path / "documents"))  # printed quotes and lists go here
     return seed_loan_bank(db)
+
+
+async def document_shown(pilot) -> str:
+    """Wait for the printable document's text (made in a worker, saved as a PDF); returns it."""
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.saved_to is not None)
+    assert app.screen.saved_to.read_bytes().startswith(b"%PDF")
+    return app.screen.text
 
 
 def rows(app, selector: str) -> list[list[str]]:
@@ -339,9 +349,8 @@ async def test_the_checklist_receives_verifies_and_waives_under_a_second_key_and
         assert second[1] == "waived" and "Officer1 + Super1" in second[3]
         assert second[3].endswith("self-employed: no employer certificate")
         await pilot.press("m")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
-        text = str(app.screen.query_one("#document-text").render())
-        assert f"Documents still needed for loan application {made.number}" in text
+        text = await document_shown(pilot)
+        assert "Documents still needed" in text and f"Application  {made.number}" in text
         assert "[ ] Loan purpose proof or plan for the funds" in text
         assert "Resident identity card" not in text  # verified
         assert "Tax record" not in text  # its either/or partner was waived
@@ -379,11 +388,10 @@ async def test_a_combined_loan_has_two_parts_each_checked_and_the_fund_rate_foll
         schedule = rows(app, "#schedule")
         assert len(schedule) == 240 and schedule[-1][5] == "0.00"
         await pilot.press("f6")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
-        text = str(app.screen.query_one("#document-text").render())
-        assert "fund part: CNY 400,000.00 over 60 months at 2.10%, equal installment" in text
-        assert "commercial part: CNY 300,000.00 over 240 months at 7.00%" in text
-        assert "\n 240  2046-11-24" in text and "\n 241 " not in text
+        text = await document_shown(pilot)
+        assert "fund part        CNY 400,000.00, 60 months at 2.10%, equal installment" in text
+        assert "commercial part  CNY 300,000.00, 240 months at 7.00%" in text
+        assert "\n240  2046-11-24" in text and "\n241 " not in text
         await pilot.press("escape")
         await pilot.press("escape")
         assert "Leave and lose the changes" in await shows(pilot, "Leave and lose the changes")
@@ -431,5 +439,5 @@ async def test_an_auditor_sees_the_waiting_applications_and_takes_no_step(loan_b
         assert isinstance(app.screen, LoanApplicationScreen)
         assert loans.get_application(loan_bank.db, made.id).state == "SUBMITTED"
         await pilot.press("q")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
-        assert f"Loan quote for application {made.number}" in str(app.screen.query_one("#document-text").render())
+        text = await document_shown(pilot)
+        assert "Loan quote" in text and f"Application     {made.number}" in text
