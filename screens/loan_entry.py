@@ -143,6 +143,7 @@ class LoanEntryScreen(TellerScreen):
         self.loan: Preview | None = None
         self.generation = 0
         self._saved: dict[str, str] = {}
+        self._saving = False  # one save at a time: a double key press never makes two applications
         self._arranged: str | None = None
         self._timer: Timer | None = None
 
@@ -378,16 +379,17 @@ class LoanEntryScreen(TellerScreen):
         return ApplicationDraft(self.customer_id, reading.terms, reading.facts)
 
     def action_save(self) -> None:
-        draft = self._draft()
-        if draft is not None:
-            self._status(_("Saving…"))
-            self.save(draft, submit=False)
+        self._start_save(submit=False)
 
     def action_submit(self) -> None:
-        draft = self._draft()
+        self._start_save(submit=True)
+
+    def _start_save(self, *, submit: bool) -> None:
+        draft = None if self._saving else self._draft()
         if draft is not None:
-            self._status(_("Submitting…"))
-            self.save(draft, submit=True)
+            self._saving = True
+            self._status(_("Submitting…") if submit else _("Saving…"))
+            self.save(draft, submit=submit)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def save(self, draft: ApplicationDraft, *, submit: bool) -> None:
@@ -411,6 +413,7 @@ class LoanEntryScreen(TellerScreen):
         self.query_one("#entry-heading", Static).update(self._heading())
 
     def on_loan_entry_screen_saved(self, message: Saved) -> None:
+        self._saving = False
         self._saved = self.values()
         if message.submitted:
             from screens.loan_application import LoanApplicationScreen
@@ -420,6 +423,7 @@ class LoanEntryScreen(TellerScreen):
         self._status(_("Saved as draft {number}.").format(number=message.application.number))
 
     def on_loan_entry_screen_failed(self, message: Failed) -> None:
+        self._saving = False
         error = message.error
         product = self.product
         if isinstance(error, TermsError) and product is not None:

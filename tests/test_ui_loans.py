@@ -115,9 +115,10 @@ async def test_a_loan_officer_starts_on_the_pipeline_and_enters_a_loan_with_a_li
         assert field_error(app, "amount")
         await fill(pilot, "amount", "100000")
         await quoted(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s", "ctrl+s")  # a double press saves once
         await settle(pilot)
         await shows(pilot, "Saved as draft DK01012026000001.")
+        assert len(loans.pipeline(loan_bank.db, loan_bank.officer)) == 1
         await pilot.press("ctrl+s")  # a second save updates the same draft
         await settle(pilot)
         made = loans.pipeline(loan_bank.db, loan_bank.officer)
