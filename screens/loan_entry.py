@@ -14,8 +14,7 @@ from teller.i18n import N_, _, format_amount, format_day
 from teller.loan_form import (
     SECOND_PART, default_rate_text, fact_fields, read_entry, violation_field,
 )
-from teller.loan_products import LoanFacts, Product, format_rate
-from teller.loan_products import LoanQuote
+from teller.loan_products import LoanFacts, LoanQuote, Product, format_rate
 from teller.loan_documents import quote_document
 from teller.loan_quote import Preview, QuoteRow, preview
 from teller.loans import ApplicationDraft, ApplicationView, TermsError
