@@ -40,11 +40,11 @@ SUBMIT = UserCommand("submit_application", "f5", "submit", N_("Submit"), N_("Sub
 REVIEW = UserCommand("start_review", "f6", "review", N_("Review"),
                      N_("Take the application into review with notes and the credit-bureau check"),
                      roles=CHECKER_ROLES)
-APPROVE = UserCommand("approve_loan", "f7", "approve", N_("Approve"),
+APPROVE = UserCommand("approve_loan", "f7", "approve", N_("Approve loan"),
                       N_("Approve with your own password and code"), roles=CHECKER_ROLES)
 RETURN = UserCommand("return_loan", "ctrl+r", "return_loan", N_("Return"),
                      N_("Send the application back to its officer, saying what to fix"), roles=CHECKER_ROLES)
-REJECT = UserCommand("reject_loan", "ctrl+x", "reject", N_("Reject"), N_("Refuse the loan, with the reason"),
+REJECT = UserCommand("reject_loan", "ctrl+x", "reject", N_("Reject loan"), N_("Refuse the loan, with the reason"),
                      roles=CHECKER_ROLES)
 SIGN = UserCommand("sign_contract", "ctrl+s", "sign", N_("Sign"),
                    N_("Record the face-to-face signing: place and time; the terms are frozen"), roles=ORIGINATOR_ROLES)
@@ -147,7 +147,7 @@ class LoanApplicationScreen(TellerScreen):
 
     def on_mount(self) -> None:
         schedule_columns(self.query_one("#schedule", DataTable))
-        self.query_one("#checklist", DataTable).add_columns(_("Document"), _("State"), _("Need"), _("By, when"))
+        self.query_one("#checklist", DataTable).add_columns(_("Item"), _("State"), _("Need"), _("By, when"))
         self.query_one("#history", DataTable).add_columns(_("When"), _("By"), _("Step"), _("State"), _("Reason"))
         self.load()
 

@@ -141,7 +141,7 @@ class ApprovalEntry:
 class ApproveScreen(TranslatedBindings, ModalScreen[ApprovalEntry | None]):
     """The approver confirms with their own password and a fresh code (the user name is theirs, fixed)."""
 
-    HELP_TITLE = N_("Approve")
+    HELP_TITLE = N_("Approve loan")
     BINDINGS = [CANCEL]
     DEFAULT_CSS = MODAL_CSS.format(name="ApproveScreen") + """
     ApproveScreen #approve-note { margin-top: 1; }

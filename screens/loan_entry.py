@@ -48,7 +48,7 @@ SELECT_KEYS = {"product", "method", "method" + SECOND_PART, "second_hand", "prev
 
 
 def schedule_columns(table: DataTable) -> None:
-    table.add_columns(_("No."), _("Due date"), _("Payment"), _("Principal"), _("Interest"), _("Balance"))
+    table.add_columns(_("Period"), _("Due date"), _("Payment"), _("Principal"), _("Interest"), _("Principal left"))
 
 
 def fill_schedule(table: DataTable, rows: tuple[QuoteRow, ...], currency: str) -> None:

@@ -62,7 +62,7 @@ class LoanPipelineScreen(TellerScreen):
         yield Static(heading, id="pipeline-heading", markup=False)
         yield Static(_("Loading…"), id="pipeline-status", markup=False)
         table = Table(id="pipeline", cursor_type="row", zebra_stripes=True)
-        table.add_columns(_("Application"), _("Customer"), _("State"), _("Amount"), _("Age"), _("In state"),
+        table.add_columns(_("Application"), _("Customer"), _("State"), _("Amount"), _("Open for"), _("In state"),
                           _("Officer") if not self.officer else _("Product"))
         yield table
 

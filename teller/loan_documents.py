@@ -40,7 +40,7 @@ def quote_document(product: Product, terms: LoanTerms, loan: LoanQuote | None, c
                       format_amount(row.balance_after, currency)) for row in quote_rows(loan))
     return Document(
         title=_("Loan quote"), fields=tuple(fields),
-        columns=(_("No."), _("Due date"), _("Payment"), _("Principal"), _("Interest"), _("Balance")) if rows else (),
+        columns=(_("Period"), _("Due date"), _("Payment"), _("Principal"), _("Interest"), _("Principal left")) if rows else (),
         rows=rows, right_aligned=frozenset({0, 2, 3, 4, 5}),
         footer=(_("This quote is for information; the loan contract alone binds the bank and the customer."),))
 
@@ -53,6 +53,6 @@ def missing_documents_document(missing: MissingDocuments) -> Document:
         title=_("Documents still needed"),
         fields=((_("Application"), missing.number), (_("Customer"), missing.customer_name),
                 (_("Product"), missing.product_name)),
-        columns=(_("Group"), _("Document")) if rows else (), rows=rows,
+        columns=(_("Group"), _("Item")) if rows else (), rows=rows,
         footer=(_("Please bring the originals; copies are made at the branch.") if rows
                 else _("Nothing more is needed."),))
