@@ -11,6 +11,7 @@ from teller.actor import Actor
 from teller.ui.commands import COUNTER_MAKERS, CUSTOMER_MAKERS, UserCommand
 from teller.customers import CustomerFile, TransactionLine, TransactionPage
 from teller.errors import TellerError
+from teller.loans import ORIGINATOR_ROLES
 from teller.i18n import N_, _, format_amount, format_day
 from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
@@ -23,6 +24,8 @@ NOTE = UserCommand("add_note", "f5", "note", N_("Note"), N_("Add a note to the v
 OLDER = UserCommand("older", "f6", "older", N_("Older"), N_("Load the next page of older transactions"))
 SECOND_KEY = UserCommand("second_key", "f7", "second_key", N_("Second key"),
                          N_("A supervisor approves the pending identity change here"))
+NEW_LOAN = UserCommand("new_loan_application", "f9", "new_loan", N_("New loan"),
+                       N_("Start a loan application for this customer"), roles=ORIGINATOR_ROLES)
 COUNTER = UserCommand("counter", "f8", "counter", N_("Counter"),
                       N_("Cash deposit, cash withdrawal or transfer for this customer"), roles=COUNTER_MAKERS)
 CORRECT = UserCommand("correct", "ctrl+r", "correct", N_("Void/reverse"),
@@ -43,10 +46,10 @@ FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_da
 class CustomerFileScreen(TellerScreen):
     HELP_TITLE = N_("Customer file")
     AUTO_FOCUS = "#file-tabs Tabs"  # not the hidden note box: keys typed on the file must not become a note
-    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, COUNTER, CORRECT, RECEIPT)
-    # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others and F8, the counter.
+    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, COUNTER, CORRECT, RECEIPT, NEW_LOAN)
+    # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others, F8 counter and F9 loan.
     BINDINGS = [*(command.binding() for command in (BACK, EDIT, NOTE)), OLDER.binding(show=False),
-                *(command.binding() for command in (SECOND_KEY, COUNTER, CORRECT, RECEIPT))]
+                *(command.binding() for command in (SECOND_KEY, COUNTER, CORRECT, RECEIPT, NEW_LOAN))]
     DEFAULT_CSS = """
     #file-heading { padding: 0 1; text-style: bold; height: auto; }
     #file-status { padding: 0 1; height: auto; color: $warning; }
@@ -187,6 +190,18 @@ class CustomerFileScreen(TellerScreen):
         note.value = ""
         note.remove_class("open")
         self.query_one("#file-tabs Tabs", Tabs).focus()  # the hidden box must not keep the keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """New loan is listed only for loan officers (other roles keep their footer for their own keys)."""
+        if action == NEW_LOAN.action:
+            return NEW_LOAN.allowed_for(self.app.session.actor.roles)
+        return True
+
+    def action_new_loan(self) -> None:
+        from screens.loan_entry import LoanEntryScreen
+
+        if self.file is not None and NEW_LOAN.allowed_for(self.app.session.actor.roles):
+            self.app.push_screen(LoanEntryScreen(self.customer_id, self.file.name))
 
     def action_edit(self) -> None:
         from screens.customer_form import CustomerFormScreen

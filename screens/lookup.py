@@ -18,6 +18,9 @@ SEGMENT_NAMES = {"mass": N_("Mass"), "quality": N_("Quality"), "vip": N_("VIP")}
 
 
 class LookupScreen(TellerScreen):
+    """Find a customer and open their file; with `pick`, the chosen customer's (id, name) is returned to the
+    screen that asked (e.g. a new loan application from the pipeline) and Escape on an empty box backs out."""
+
     HELP_TITLE = N_("Find a customer")
     BINDINGS = [
         Binding("escape", "clear", N_("Clear"), tooltip=N_("Empty the search box"), id="clear"),
@@ -26,6 +29,7 @@ class LookupScreen(TellerScreen):
         NEW_CUSTOMER.binding(show=True),
     ]
     DEFAULT_CSS = """
+    #pick-hint { margin: 0 1; height: 1; text-style: bold; }
     #search { margin: 1 1 0 1; }
     #search-hint { margin: 0 2; color: $text-muted; height: 1; }
     #results { margin: 0 1; }
@@ -42,8 +46,14 @@ class LookupScreen(TellerScreen):
             super().__init__()
             self.reason = reason
 
+    def __init__(self, *, pick: bool = False) -> None:
+        super().__init__()
+        self.pick = pick
+
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
+        if self.pick:
+            yield Static(_("Choose the customer for the new loan application."), id="pick-hint", markup=False)
         yield Input(placeholder=_("Name, pinyin (wangfang, wf), ID number, mobile or last 4, account number"),
                     id="search")
         yield Static(_("Type to search. Enter opens the first result."), id="search-hint", markup=False)
@@ -93,19 +103,26 @@ class LookupScreen(TellerScreen):
     def open_first(self) -> None:
         table = self.query_one("#results", DataTable)
         if table.row_count:
-            self.open_customer(int(table.coordinate_to_cell_key((0, 0)).row_key.value))
+            self.open_customer(int(table.coordinate_to_cell_key((0, 0)).row_key.value), str(table.get_cell_at((0, 0))))
 
     @on(DataTable.RowSelected, "#results")
     def open_selected(self, event: DataTable.RowSelected) -> None:
-        self.open_customer(int(event.row_key.value))
+        table = self.query_one("#results", DataTable)
+        self.open_customer(int(event.row_key.value), str(table.get_cell_at((event.cursor_row, 0))))
 
-    def open_customer(self, customer_id: int) -> None:
+    def open_customer(self, customer_id: int, name: str) -> None:
         from screens.customer_file import CustomerFileScreen
 
+        if self.pick:
+            self.dismiss((customer_id, name))
+            return
         self.app.push_screen(CustomerFileScreen(customer_id))
 
     def action_clear(self) -> None:
         search = self.query_one("#search", Input)
+        if self.pick and not search.value:
+            self.dismiss(None)
+            return
         search.value = ""
         search.focus()
 

@@ -21,6 +21,7 @@ from screens.help import HelpScreen
 from screens.large_value_report import LargeValueReportScreen
 from screens.lock import LockScreen
 from screens.login import LoginScreen
+from screens.loan_pipeline import LoanPipelineScreen, officer_view
 from screens.lookup import LookupScreen
 
 DEFAULT_IDLE_MINUTES = 5
@@ -97,9 +98,16 @@ class TellerApp(App[None]):
     def start_session(self, info: SessionInfo) -> None:
         self.session = info
         self._last_activity = time.monotonic()
-        checker = commands.APPROVAL_QUEUE.allowed_for(info.actor.roles)
-        self.switch_screen(ApprovalQueueScreen() if checker else LookupScreen())  # the home screen by role
+        self.switch_screen(self.home_screen())
         self.refresh_bindings()
+
+    def home_screen(self):
+        """The screen after login, by role: a loan officer's pipeline, a checker's approval queue, everyone
+        else's customer search."""
+        roles = self.session.actor.roles
+        if officer_view(roles):
+            return LoanPipelineScreen()
+        return ApprovalQueueScreen() if commands.APPROVAL_QUEUE.allowed_for(roles) else LookupScreen()
 
     def action_lock(self) -> None:
         if self.session is not None and not self.is_locked:
@@ -121,9 +129,20 @@ class TellerApp(App[None]):
             return
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if not isinstance(self.screen, LookupScreen):
-            self.switch_screen(LookupScreen())
-        self.screen.focus_search()
+        if isinstance(self.screen, LookupScreen):
+            self.screen.focus_search()
+        else:
+            self.switch_screen(LookupScreen())  # it opens with the search box focused
+
+    def action_loan_pipeline(self) -> None:
+        if self.session is None or not commands.LOAN_PIPELINE.allowed_for(self.session.actor.roles):
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if isinstance(self.screen, LoanPipelineScreen):
+            self.screen.load()
+        else:
+            self.switch_screen(LoanPipelineScreen())
 
     def action_new_customer(self) -> None:
         if self.session is not None and commands.NEW_CUSTOMER.allowed_for(self.session.actor.roles):

@@ -69,8 +69,13 @@ LARGE_VALUE_REPORT = UserCommand(
     N_("Cash of RMB 50,000 or more per customer in a business day, exportable as CSV"),
     roles=("supervisor", "branch_manager", "auditor"), show=False,
 )
+LOAN_PIPELINE = UserCommand(
+    "loan_pipeline", "f12", "app.loan_pipeline", N_("Loans"),
+    N_("The loan pipeline: your applications by state, or the approvals waiting"),
+    roles=("loan_officer", "supervisor", "branch_manager", "auditor"), show=False,
+)
 
-SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, APPROVAL_QUEUE, CASH_DRAWER, LARGE_VALUE_REPORT, LOCK,
-                      SIGN_OUT, THEME, QUIT)
+SIGNED_IN_COMMANDS = (HELP, FIND_CUSTOMER, NEW_CUSTOMER, APPROVAL_QUEUE, CASH_DRAWER, LARGE_VALUE_REPORT,
+                      LOAN_PIPELINE, LOCK, SIGN_OUT, THEME, QUIT)
 ALWAYS_AVAILABLE = (HELP, THEME, QUIT)
 WHILE_LOCKED = (SIGN_OUT, *ALWAYS_AVAILABLE)
