@@ -6,7 +6,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
-from teller import customers, instructions
+from teller import customers, instructions, loans
 from teller.actor import Actor
 from teller.ui.commands import COUNTER_MAKERS, CUSTOMER_MAKERS, UserCommand
 from teller.customers import CustomerFile, TransactionLine, TransactionPage
@@ -94,6 +94,8 @@ class CustomerFileScreen(TellerScreen):
                 yield Table(id="accounts", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Transactions"), id="tab-transactions"):
                 yield Table(id="transactions", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("Loans"), id="tab-loans"):
+                yield Table(id="loans", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Pending"), id="tab-pending"):
                 yield Table(id="pending", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Notes"), id="tab-notes"):
@@ -102,6 +104,8 @@ class CustomerFileScreen(TellerScreen):
     def on_mount(self) -> None:
         self.query_one("#accounts", DataTable).add_columns(_("Account"), _("Ledger balance"), _("Available"),
                                                            _("Status"))
+        self.query_one("#loans", DataTable).add_columns(_("Loan number"), _("Product"), _("State"), _("Amount"),
+                                                        _("Outstanding"), _("Next due"), _("Days past due"))
         self.query_one("#transactions", DataTable).add_columns(_("Date"), _("Account"), _("Amount"), _("Narrative"))
         self.query_one("#pending", DataTable).add_columns(_("Instruction"), _("Kind"), _("Amount"), _("Maker"))
         self.query_one("#notes", DataTable).add_columns(_("When"), _("By"), _("Note"))
@@ -133,6 +137,13 @@ class CustomerFileScreen(TellerScreen):
         for account in file.accounts:
             accounts.add_row(account.number, format_amount(account.balance, account.currency),
                              format_amount(account.available, account.currency), _(ACCOUNT_STATUS_NAMES[account.status]))
+        loans_table = self.query_one("#loans", DataTable)
+        loans_table.clear()
+        for loan in file.loans:
+            loans_table.add_row(
+                loan.number, loan.product_name, loans.state_name(loan.state), format_amount(loan.amount, loan.currency),
+                format_amount(loan.outstanding_principal, loan.currency),
+                format_day(loan.next_due_date) if loan.next_due_date else "", str(loan.days_past_due), key=str(loan.id))
         pending = self.query_one("#pending", DataTable)
         pending.clear()
         for instruction in file.pending_instructions:
@@ -274,6 +285,12 @@ class CustomerFileScreen(TellerScreen):
 
         if self.file is not None and COUNTER.allowed_for(self.app.session.actor.roles):
             self.app.push_screen(CounterScreen(self.customer_id), lambda _done: self.load())
+
+    @on(DataTable.RowSelected, "#loans")
+    def open_loan(self, event: DataTable.RowSelected) -> None:
+        from screens.loan_application import LoanApplicationScreen
+
+        self.app.push_screen(LoanApplicationScreen(int(event.row_key.value)))
 
     def _selected_line(self, hint: str) -> TransactionLine | None:
         """The line under the cursor of the Transactions tab; without one, `hint` tells the user what to do."""

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, Branch, Customer, IdentityCheck, Instruction, JournalEntry
 from models.customer import ID_TYPES
-from teller import accounts, clock, instructions, large_value
+from teller import accounts, clock, drawers, instructions, large_value
 from teller.actor import Actor
 from teller.db import Database
 from teller.errors import InputError, LedgerError, status_name
@@ -210,6 +210,9 @@ def _check_payee(session: Session, account: Account, typed: str) -> Account:
 
 
 def _drawer_for(session: Session, actor: Actor, branch: Branch, account: Account) -> Account:
+    """The teller's cash drawer, which must be open for the day (its opening cash second-keyed): cash at
+    the counter always passes through a drawer that the end of day will count."""
+    drawers.open_session(session, actor)
     drawer = _account(session, accounts.drawer_number(branch.code, actor.username))
     if drawer is None:
         raise LedgerError(_("{username} has no cash drawer at branch {code}").format(

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from models import LedgerMeta, StaffUser
 from teller import (
-    accounts, bootstrap, clock, config, customers, instructions, keys, loans, staff, synthetic_people, totp,
+    accounts, bootstrap, clock, config, customers, drawers, instructions, keys, loans, staff, synthetic_people, totp,
 )
 from teller.actor import Actor, system_actor
 from teller.customers import AddressDraft, CustomerDraft
@@ -54,6 +54,10 @@ class DemoLedger:
 
 def demo_directory() -> Path:
     return config.data_dir() / "demo"
+
+
+# A drawer's opening cash, pieces by denomination (fen): CNY 50,000 in the bundles a vault hands out.
+DRAWER_OPENING_COUNT = {10000: 400, 5000: 100, 2000: 200, 1000: 80, 500: 20, 100: 100, 50: 0, 10: 0}
 
 
 def _approve(database: Database, checkers: tuple[Actor, Actor], made) -> None:
@@ -106,6 +110,9 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
     _approve(database, checkers, instructions.submit(database, maker, InstructionRequest(
         kind="transfer", legs=(Leg(vault, debit=3_000_000_00), Leg(capital, credit=3_000_000_00)),
         narrative="Opening vault cash 金库开库", idempotency_key="demo-opening-vault")))
+    for teller in ("teller1", "teller2"):  # the tellers' drawers open for the day, so the counter works at once
+        _approve(database, checkers, drawers.open_drawer(
+            database, people[teller], DRAWER_OPENING_COUNT, f"demo-open-drawer-{teller}"))
     progress(_("Creating {count} customers with deposit accounts…").format(count=customer_count))
     used_ids: set[str] = set()
     used_mobiles: set[str] = set()

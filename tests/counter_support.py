@@ -7,7 +7,7 @@ from teller.customers import AddressDraft, CustomerDraft
 from teller.db import Database
 from teller.instructions import InstructionView
 from teller.ledger import Leg
-from tests.helpers import Bank, fund_vault, post, seed_bank
+from tests.helpers import Bank, fund_vault, open_drawer, post, seed_bank
 from tests.workers import ledger_problems
 
 WANG_ID = "11010519491231002X"
@@ -40,7 +40,7 @@ def seed_counter(db: Database, bank: Bank | None = None) -> Counter:
     wang_savings = customers.open_account_for(db, bank.teller, wang).number
     li_account = customers.open_account_for(db, bank.teller, li).number
     fund_vault(db, bank, DRAWER_CASH)
-    post(db, bank, [Leg(bank.drawer, debit=DRAWER_CASH), Leg(bank.vault, credit=DRAWER_CASH)], kind="vault_to_drawer")
+    open_drawer(db, bank, DRAWER_CASH)
     return Counter(db, bank, wang, li, wang_account, wang_savings, li_account)
 
 

@@ -163,7 +163,35 @@ def open_drawer(db: Database, bank: Bank, total: int, teller: Actor | None = Non
         return instructions.approve(db, made.id, bank.manager)
 
 
-def next_business_day(db: Database, bank: Bank) -> None:
-    """The supervisor closes the branch's day (rolling the date) and opens the next one."""
+def close_business_day(db: Database, bank: Bank) -> int:
+    """The teller balances and closes their drawer if it is open (the cash back to the vault under the
+    supervisor's key, or the manager's above it), then the supervisor closes the day, rolling the date.
+    Returns the cash the drawer held (0 if it was not open)."""
+    from teller import end_of_day
+
+    cash = 0
+    if drawers_open(db, bank):
+        expected = accounts.get_account(db, bank.drawer).balance
+        cash = expected - expected % 10  # fen coins are left out of the count: a short
+        end_of_day.count_drawer(db, bank.teller, counted(cash))
+        try:
+            end_of_day.close_drawer(db, bank.teller, bank.supervisor)
+        except ApprovalError:  # above the supervisor's limit
+            end_of_day.close_drawer(db, bank.teller, bank.manager)
     business_day.close_day(db, bank.supervisor)
+    return cash
+
+
+def next_business_day(db: Database, bank: Bank) -> None:
+    """Close the branch's day as above, open the next one, and open the teller's drawer again with the
+    cash it held (as each morning)."""
+    cash = close_business_day(db, bank)
     business_day.open_day(db, bank.supervisor)
+    if cash:
+        open_drawer(db, bank, cash)
+
+
+def drawers_open(db: Database, bank: Bank) -> bool:
+    from teller import drawers
+
+    return db.run(lambda session: drawers.live_session(session, bank.teller.staff_id) is not None)

@@ -11,14 +11,14 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from models import Branch, Hold, IdentityCheck, Instruction
 from teller import accounts, approvals, counter, customers, instructions, large_value, notifications
 from teller.errors import InputError, LedgerError
 from teller.large_value import load_settings
 from teller.ledger import Leg
-from tests.helpers import next_business_day, post
+from tests.helpers import close_business_day, next_business_day, post
 from tests.counter_support import (
     DRAWER_CASH, WANG_ID, approve, assert_clean, draft, move, queue_ids, seed_counter,
 )
@@ -239,7 +239,7 @@ def test_large_value_report_lists_the_day_and_exports_csv(c, tmp_path):
 
 
 def test_a_closed_business_day_refuses_every_movement(c):
-    c.db.run(lambda s: s.execute(update(Branch).values(day_open=False)))
+    close_business_day(c.db, c.bank)
     before = count(c, Instruction)
     for kind in counter.COUNTER_KINDS:
         with pytest.raises(LedgerError, match="closed business day"):

@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 from screens.approval_queue import ApprovalQueueScreen
 from teller import customers
 from tests.counter_support import assert_clean
-from tests.ui_support import make_app, seed_ui_bank, shows, sign_in_quickly
+from tests.ui_support import make_app, open_teller_drawer, seed_ui_bank, shows, sign_in_quickly
 from tests.workers import REPO_ROOT
 
 pytestmark = pytest.mark.parametrize("dialect", [pytest.param("postgresql", marks=pytest.mark.postgres)],
@@ -28,6 +28,7 @@ def queue_ids(app) -> list[str]:
 
 async def test_a_teller_instruction_from_another_process_appears_in_the_open_queue(db):
     ui = seed_ui_bank(db)
+    open_teller_drawer(ui)
     spec = {
         "url": db.url.render_as_string(hide_password=False), "staff_id": ui.bank.teller.staff_id,
         "username": ui.bank.teller.username, "branch_id": ui.bank.branch_id, "customer_id": ui.customer_ids["王芳"],

@@ -3,10 +3,10 @@ warnings, the second key on the same terminal and from the queue, rejection, voi
 customer file, the large-value report. After every flow the ledger and the audit chain verify clean."""
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from textual.widgets import DataTable, Input, Select
 
-from models import Branch, IdentityCheck
+from models import IdentityCheck
 from screens.approval_queue import ApprovalQueueScreen
 from screens.confirm import ConfirmScreen
 from screens.correction import CorrectionScreen
@@ -18,9 +18,10 @@ from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
 from teller import accounts, approvals, counter, customers, instructions
 from tests.counter_support import assert_clean
-from tests.helpers import PASSWORD, next_business_day
+from tests.helpers import PASSWORD, close_business_day, next_business_day
 from tests.ui_support import (
-    code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
+    code_for, make_app, next_code, open_teller_drawer, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials,
+    wait_until,
 )
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -31,6 +32,7 @@ WANG_ID = "11010519491231002X"
 @pytest.fixture
 def ui(db):
     made = seed_ui_bank(db)
+    open_teller_drawer(made)
     yield made
     assert_clean(db)
 
@@ -245,7 +247,7 @@ async def test_duplicate_warning_and_large_value_flag_are_shown_not_blocking(ui)
 
 
 async def test_a_closed_business_day_refuses_to_post(ui):
-    ui.db.run(lambda s: s.execute(update(Branch).values(day_open=False)))
+    close_business_day(ui.db, ui.bank)
     before = instruction_count(ui)
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -256,7 +258,7 @@ async def test_a_closed_business_day_refuses_to_post(ui):
         await fill(pilot, "narrative", "late")
         await pilot.press("f9")
         await wait_until(pilot, lambda: idle(app, "counter-submit"))
-        await shows(pilot, "has closed business day 2026-11-24: nothing posts")
+        await shows(pilot, "has closed business day 2026-11-25: nothing posts")
     assert instruction_count(ui) == before
 
 

@@ -13,7 +13,7 @@ from screens.customer_file import CustomerFileScreen
 from screens.instruction_detail import InstructionDetailScreen
 from teller import counter, customers
 from tests.test_ui_snapshots import language, size, still_cursor  # noqa: F401 (fixtures)
-from tests.ui_support import paste, seed_ui_bank, make_app, sign_in_quickly, wait_until
+from tests.ui_support import open_teller_drawer, paste, seed_ui_bank, make_app, sign_in_quickly, wait_until
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
@@ -22,7 +22,9 @@ WANG_ID = "11010519491231002X"
 
 @pytest.fixture
 def ui(db):
-    return seed_ui_bank(db)
+    made = seed_ui_bank(db)
+    open_teller_drawer(made)
+    return made
 
 
 def settled(app) -> bool:

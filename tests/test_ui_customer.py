@@ -23,7 +23,7 @@ pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
 REFERENCE = reference("identifiers.json")
 NEW_ID = "110101200001011232"  # valid, and nobody's in the seeded bank
-TAB_ORDER = ("tab-identity", "tab-accounts", "tab-transactions", "tab-pending", "tab-notes")
+TAB_ORDER = ("tab-identity", "tab-accounts", "tab-transactions", "tab-loans", "tab-pending", "tab-notes")
 
 
 @pytest.fixture

@@ -26,8 +26,7 @@ pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def loan_bank(db, tmp_path, monkeypatch):
-    monkeypatch.setenv("TELLER_DOCUMENTS_DIR", str(tmp_path / "documents"))  # printed quotes and lists go here
+def loan_bank(db):
     return seed_loan_bank(db)
 
 
@@ -442,3 +441,21 @@ async def test_an_auditor_sees_the_waiting_applications_and_takes_no_step(loan_b
         await pilot.press("q")
         text = await document_shown(pilot)
         assert "Loan quote" in text and f"Application     {made.number}" in text
+
+
+async def test_the_customer_file_lists_the_customers_loans_and_opens_one(loan_bank):
+    made = loans.create_application(loan_bank.db, loan_bank.officer, consumer_draft(loan_bank.customer_id, 80_000_00))
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_quickly(pilot, loan_bank.ui, "teller1")
+        await pilot.press(*made.number.lower())
+        await wait_until(pilot, lambda: app.screen.query_one("#results", DataTable).row_count == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: getattr(app.screen, "file", None) is not None)
+        app.screen.query_one("#file-tabs").active = "tab-loans"
+        await pilot.pause()
+        assert rows(app, "#loans") == [[made.number, made.product_name, "draft", "80,000.00", "0.00", "", "0"]]
+        app.screen.query_one("#loans", DataTable).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen))
+        await shows(pilot, made.number)

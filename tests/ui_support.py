@@ -9,7 +9,7 @@ from teller import clock, customers, totp
 from teller.ui.app import TellerApp
 from teller.customers import AddressDraft, CustomerDraft
 from teller.db import Database
-from tests.helpers import PASSWORD, Bank, deposit, enrol, seed_bank
+from tests.helpers import PASSWORD, Bank, deposit, enrol, fund_vault, open_drawer, seed_bank
 
 LEDGER_LINE = "Ledger: embedded SQLite file /srv/teller/ledger.sqlite3 (from test)"
 CUSTOMERS = (
@@ -45,6 +45,13 @@ def seed_ui_bank(db: Database) -> UiBank:
     account = customers.open_account_for(db, bank.teller, ids["王芳"])
     deposit(db, bank, account.number, 12_345_67)
     return UiBank(db, bank, secrets, ids)
+
+
+def open_teller_drawer(ui: UiBank, cash: int = 100_000_00) -> None:
+    """teller1's drawer opened for the day with `cash` from the vault (counted, second-keyed), as the
+    counter requires before any cash moves."""
+    fund_vault(ui.db, ui.bank, cash)
+    open_drawer(ui.db, ui.bank, cash)
 
 
 def code_for(ui: UiBank, username: str) -> str:
