@@ -146,8 +146,10 @@ async def open_application(pilot, ui, username: str, number: str) -> None:
 
 
 async def reload_done(pilot) -> None:
+    """The step's worker has finished, its message has started the file's reload, and that has finished too
+    (waiting once could fall in the gap between the step ending and the reload starting)."""
     await settle(pilot)
-    await pilot.pause()
+    await settle(pilot)
 
 
 def status(app) -> str:
