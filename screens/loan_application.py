@@ -23,6 +23,7 @@ from teller.loans import (
 )
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
+from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 from screens.document import DocumentScreen
 from screens.loan_dialogs import (
@@ -160,7 +161,7 @@ class LoanApplicationScreen(TellerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="file")
     def load(self) -> None:
         try:
-            self.post_message(self.Loaded(loans.application_file(self.app.db, self.application_id)))
+            post_if_current(self, self.Loaded(loans.application_file(self.app.db, self.application_id)))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 
