@@ -8,8 +8,9 @@ from models.customer import Customer, CustomerAddress, CustomerChange, CustomerN
 from models.ledger import Account, Hold, JournalEntry, Posting
 from models.instruction import Instruction, PendingInstructionAccount
 from models.loan import (
-    ChecklistItem, CreditCheck, LoanApplication, LoanApproval, LoanEvent, LoanProduct, LoanSequence, LoanSigning,
-    LoanTranche,
+    ChecklistItem, CreditCheck, LoanAccount, LoanApplication, LoanApproval, LoanDisbursement, LoanEvent,
+    LoanInstallment, LoanPayee, LoanPayment, LoanProduct, LoanSchedule, LoanSequence, LoanSigning, LoanTranche,
+    LoanWaiver,
 )
 from models.organisation import AdminChange, ApprovalLimit, Branch, LedgerMeta, StaffRole, StaffUser
 
@@ -35,13 +36,20 @@ __all__ = [
     "Instruction",
     "JournalEntry",
     "LedgerMeta",
+    "LoanAccount",
     "LoanApplication",
     "LoanApproval",
+    "LoanDisbursement",
     "LoanEvent",
+    "LoanInstallment",
+    "LoanPayee",
+    "LoanPayment",
     "LoanProduct",
+    "LoanSchedule",
     "LoanSequence",
     "LoanSigning",
     "LoanTranche",
+    "LoanWaiver",
     "PendingInstructionAccount",
     "Posting",
     "Receipt",

@@ -15,6 +15,7 @@ from teller.approvals import QueueItem
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount
 from teller.ui.widgets.table import Table
+from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 
 AGE_REFRESH_SECONDS = 30
@@ -67,7 +68,7 @@ class ApprovalQueueScreen(TellerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue")
     def load(self) -> None:
         try:
-            self.post_message(self.Loaded(approvals.pending_queue(self.app.db, self.app.session.actor.branch_id)))
+            post_if_current(self, self.Loaded(approvals.pending_queue(self.app.db, self.app.session.actor.branch_id)))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 

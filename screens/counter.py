@@ -18,6 +18,7 @@ from teller.i18n import N_, _, format_amount
 from teller.identifiers import mask_account
 from teller.instructions import InstructionView
 from teller.ui.commands import COUNTER_MAKERS, UserCommand
+from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.names import ID_TYPE_NAMES
@@ -128,7 +129,7 @@ class CounterScreen(TellerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="counter-load")
     def load(self) -> None:
         try:
-            self.post_message(self.Loaded(customers.customer_file(self.app.db, self.customer_id)))
+            post_if_current(self, self.Loaded(customers.customer_file(self.app.db, self.customer_id)))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 

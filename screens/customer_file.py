@@ -14,6 +14,7 @@ from teller.errors import TellerError
 from teller.loans import ORIGINATOR_ROLES
 from teller.i18n import N_, _, format_amount, format_day
 from teller.ui.widgets.table import Table
+from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 from screens.lookup import SEGMENT_NAMES
 from screens.names import ACCOUNT_STATUS_NAMES, ID_TYPE_NAMES
@@ -116,7 +117,7 @@ class CustomerFileScreen(TellerScreen):
         try:
             file = customers.customer_file(self.app.db, self.customer_id)
             page = customers.recent_transactions(self.app.db, self.customer_id)
-            self.post_message(self.Loaded(file, page))
+            post_if_current(self, self.Loaded(file, page))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 

@@ -24,6 +24,7 @@ from teller.money import parse_amount
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.denominations import DenominationFields
 from teller.ui.widgets.table import Table
+from teller.ui.workers import post_if_current
 from screens.base import TellerScreen, TranslatedBindings
 from screens.document import DocumentScreen
 from screens.second_key import SecondKeyScreen
@@ -186,7 +187,7 @@ class DrawerScreen(TellerScreen):
             day = business_day.day_status(db, actor.branch_id)
             mine = drawers.my_drawer(db, actor) if "teller" in actor.roles else None
             branch = drawers.branch_drawers(db, actor) if set(actor.roles) & set(SUPERVISORS) else None
-            self.post_message(self.Loaded(day, mine, branch))
+            post_if_current(self, self.Loaded(day, mine, branch))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 

@@ -16,6 +16,7 @@ from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.instructions import InstructionView
 from teller.ui.widgets.credentials import CredentialFields, Credentials
+from teller.ui.workers import post_if_current
 from screens.approval_queue import age_text
 from screens.base import TranslatedBindings
 from screens.counter import warning_lines
@@ -81,7 +82,7 @@ class InstructionDetailScreen(TranslatedBindings, ModalScreen[InstructionView | 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self) -> None:
         try:
-            self.post_message(self.Loaded(approvals.instruction_detail(self.app.db, self.instruction_id)))
+            post_if_current(self, self.Loaded(approvals.instruction_detail(self.app.db, self.instruction_id)))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 

@@ -16,6 +16,7 @@ from teller.i18n import N_, _, format_amount
 from teller.large_value import LargeValueCustomer
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
+from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 
 BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Close the report"))
@@ -84,7 +85,7 @@ class LargeValueReportScreen(TellerScreen):
     def load(self, day: date) -> None:
         try:
             branch = self.app.session.actor.branch_id
-            self.post_message(self.Loaded(day, large_value.large_value_report(self.app.db, branch, day)))
+            post_if_current(self, self.Loaded(day, large_value.large_value_report(self.app.db, branch, day)))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 

@@ -36,7 +36,8 @@ from teller.db import Database
 from teller.errors import ApprovalError, InputError, status_name
 from teller.i18n import N_, _, format_day
 from teller.instructions import CHECKER_ROLES, MAKER_ROLES
-from teller.loans import CustomerLoan, customer_loans_in
+from teller.loan_servicing import customer_loans_in, overdue_customers
+from teller.loans import CustomerLoan
 
 ID_TYPES_BY_KIND = {"individual": ("resident_id", "passport"), "company": ("uscc",)}
 OTHER_PHONE_KINDS = ("mobile", "home", "work")
@@ -958,11 +959,11 @@ def _pending_customers(session: Session, customer_ids: list[int]) -> set[int]:
     return set(session.connection().execute(_PENDING_CUSTOMERS, {"ids": customer_ids, "now": clock.now()}).scalars())
 
 
-def _hit(row, match: _Match, pending: set[int]) -> CustomerHit:
+def _hit(row, match: _Match, pending: set[int], overdue: set[int]) -> CustomerHit:
     return CustomerHit(
         id=row.id, kind=row.kind, name=row.name, masked_id=identifiers.mask_id(row.id_number),
         masked_mobile=identifiers.mask_phone(row.mobile) if row.mobile else "", segment=row.segment,
-        has_overdue=False, has_pending=row.id in pending, matched_on=match.matched_on,
+        has_overdue=row.id in overdue, has_pending=row.id in pending, matched_on=match.matched_on,
     )
 
 
@@ -973,7 +974,7 @@ def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
 
     `has_pending` marks customers with a pending, unexpired instruction on any of their accounts
     (through `pending_instruction_account`, which the database keeps for pending instructions).
-    `has_overdue` stays False until disbursement (the next issue) brings loans that can fall overdue."""
+    `has_overdue` marks customers with an active loan that has an installment past due."""
     limit = max(1, min(limit, MAX_SEARCH_LIMIT))
     if not name_key(query):
         return []
@@ -990,6 +991,7 @@ def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
             return []
         rows = {row.id: row for row in session.connection().execute(_HIT_ROWS, {"ids": ids})}
         pending = _pending_customers(session, ids)
-        return [_hit(rows[match.customer_id], match, pending) for _order, match in chosen]
+        overdue = overdue_customers(session, ids)
+        return [_hit(rows[match.customer_id], match, pending, overdue) for _order, match in chosen]
 
     return db.run(work, readonly=True)

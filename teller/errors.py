@@ -51,6 +51,7 @@ FIELD_LABELS = {
     "phone": N_("phone"),
     "place": N_("place"),
     "pledge value": N_("pledge value"),
+    "prepayment choice": N_("prepayment choice"),
     "previous fund loan": N_("previous fund loan"),
     "principal": N_("principal"),
     "product": N_("product"),

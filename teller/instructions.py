@@ -36,6 +36,7 @@ KINDS = (
     "drawer_to_drawer",
     "loan_disbursement",
     "loan_repayment",
+    "fund_centre_repayment",
     "fee_waiver",
     "reversal",
     "void",
@@ -46,7 +47,8 @@ KIND_NAMES = {
     "cash_deposit": N_("Cash deposit"), "cash_withdrawal": N_("Cash withdrawal"), "transfer": N_("Transfer"),
     "vault_to_drawer": N_("Vault to drawer"), "drawer_to_vault": N_("Drawer to vault"),
     "drawer_to_drawer": N_("Drawer to drawer"), "loan_disbursement": N_("Loan disbursement"),
-    "loan_repayment": N_("Loan repayment"), "fee_waiver": N_("Fee waiver"), "reversal": N_("Reversal"),
+    "loan_repayment": N_("Loan repayment"), "fund_centre_repayment": N_("Fund-centre loan offset"),
+    "fee_waiver": N_("Fee waiver"), "reversal": N_("Reversal"),
     "void": N_("Void"), "write_off": N_("Write-off"), "over_short": N_("Over/short adjustment"),
 }
 MAKER_ROLES = ("teller", "loan_officer", "supervisor", "branch_manager")

@@ -27,6 +27,8 @@ from teller.money import format_minor
 PPM = Decimal(1_000_000)
 BASIS_POINT = Decimal("0.0001")
 ALLOCATION_PARTS = ("penalty", "fees", "interest", "principal")
+LOANS_RECEIVABLE_GL = ("1301", "1302", "1303", "1304", "1305", "1306", "1307")
+OVERPAYMENT_RULES = ("refuse", "prepay")
 MAX_RATE = Decimal("0.36")  # nothing above 36% a year is a lawful loan rate
 
 TRANCHE_NAMES = {"standard": N_("loan"), "fund": N_("fund part"), "commercial": N_("commercial part")}
@@ -111,6 +113,7 @@ class TrancheRule:
     term_months: Range
     rate: RateRule
     methods: tuple[str, ...]
+    gl_code: str  # loans receivable: the GL code the tranche's principal account is opened under
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,8 @@ class Product:
     rounding: str
     installment_multiple: int
     penalty_rate_multiple: Decimal
+    late_fee: int  # minor units, once per installment not fully paid by the end of its due date
+    overpayment: str  # OVERPAYMENT_RULES: what a repayment above what is due does
     allocation_order: tuple[str, ...]
     eligibility: tuple[dict, ...]
     checklist: tuple[ChecklistTemplateItem, ...]
@@ -223,8 +228,12 @@ def parse_product(data: dict, *, version: int = 1, active: bool = True) -> Produ
             if not methods or any(method not in METHODS for method in methods):
                 raise _problem(_("{where}: repayment methods are among {methods}").format(
                     where=where, methods=", ".join(METHODS)))
+            gl_code = str(tranche["gl_code"])
+            if gl_code not in LOANS_RECEIVABLE_GL:
+                raise _problem(_("{where}: a loan part's GL code is one of {codes}").format(
+                    where=where, codes=", ".join(LOANS_RECEIVABLE_GL)))
             tranches.append(TrancheRule(kind, _range(tranche["amount"], where), _range(tranche["term_months"], where),
-                                        _rate_rule(tranche["rate"], where), methods))
+                                        _rate_rule(tranche["rate"], where), methods, gl_code))
         kinds = [tranche.kind for tranche in tranches]
         if kinds not in (["standard"], ["fund", "commercial"]):
             raise _problem(_("{where}: a product has one standard part, or a fund and a commercial part").format(
@@ -255,6 +264,9 @@ def parse_product(data: dict, *, version: int = 1, active: bool = True) -> Produ
         if not Decimal("1") <= penalty <= Decimal("2"):
             raise _problem(_("{where}: the penalty-rate multiple lies between 1 and 2 (commonly 1.3 to 1.5)").format(
                 where=where))
+        overpayment = data.get("overpayment", "refuse")
+        if overpayment not in OVERPAYMENT_RULES:
+            raise _problem(_("{where}: an overpayment is {rules}").format(where=where, rules=" or ".join(OVERPAYMENT_RULES)))
         route = data["approval_route"]
         name = data["name"]
         return Product(
@@ -262,7 +274,8 @@ def parse_product(data: dict, *, version: int = 1, active: bool = True) -> Produ
             amount=_range(data["amount"], where), tranches=tuple(tranches),
             day_count=data.get("day_count", "30/360"), rounding=data.get("rounding", "HALF_UP"),
             installment_multiple=_int(data.get("installment_multiple", 1), where, low=1),
-            penalty_rate_multiple=penalty, allocation_order=allocation, eligibility=eligibility,
+            penalty_rate_multiple=penalty, late_fee=_int(data.get("late_fee", 0), where), overpayment=overpayment,
+            allocation_order=allocation, eligibility=eligibility,
             checklist=tuple(checklist),
             approval_route=ApprovalRoute(tuple(route["reviewer_roles"]), tuple(route["policy_kinds"]),
                                          bool(route.get("credit_check_required", True))),

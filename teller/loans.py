@@ -279,8 +279,8 @@ class MissingDocuments:
 
 @dataclass(frozen=True)
 class CustomerLoan:
-    """A loan or application in the customer file. Outstanding principal, next due date and days past due
-    stay 0 / None until disbursement (the next issue) records money against the loan."""
+    """A loan or application in the customer file. Outstanding principal, next due date and days past due are
+    0 / None here; `loan_servicing.customer_loans_in` fills them for active loans."""
 
     id: int
     number: str
@@ -1145,6 +1145,3 @@ def customer_loans_in(session: Session, customer_id: int) -> tuple[CustomerLoan,
                               application.state, application.currency, application.amount, 0, None, 0)
                  for application, product in rows)
 
-
-def customer_loans(db: Database, customer_id: int) -> tuple[CustomerLoan, ...]:
-    return db.run(lambda session: customer_loans_in(session, customer_id), readonly=True)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Account, Branch, Instruction, JournalEntry, Posting, Receipt, StaffUser
-from teller import accounts, audit, clock, identifiers, instructions
+from teller import accounts, audit, clock, identifiers, instructions, loan_servicing
 from teller.actor import Actor
 from teller.db import Database
 from teller.documents import Document, branch_time
@@ -40,6 +40,7 @@ class ReceiptView:
     maker: str
     checkers: tuple[str, ...]
     narrative: str
+    details: tuple[tuple[str, str], ...] = ()  # what the movement adds: a loan's allocation and next due
 
     @property
     def receipt_number(self) -> str:
@@ -66,6 +67,7 @@ class ReceiptView:
             fields.append((_("Amount in words"), words))
         fields += [
             (_("Balance after"), f"{self.currency} {format_amount(self.balance_after, self.currency)}"),
+            *self.details,
             (_("Teller"), self.maker),
             (_("Checker"), ", ".join(self.checkers)),
             (_("Narrative"), self.narrative),
@@ -110,7 +112,7 @@ def _view(session: Session, receipt: Receipt, instruction: Instruction, reprint:
         posted_at=clock.as_utc(entry.posted_at), kind=instruction.kind, account=shown, currency=instruction.currency,
         amount=instruction.amount, balance_after=_balance_after(session, account, entry.id),
         maker=names[instruction.maker_id], checkers=tuple(names[staff_id] for staff_id in checker_ids),
-        narrative=instruction.narrative,
+        narrative=instruction.narrative, details=loan_servicing.receipt_details(session, instruction),
     )
 
 
