@@ -17,7 +17,7 @@ from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.loan_quote import QuoteRow
 from teller.loan_servicing import (
-    CASH_ROLES, DESTINATION_NAMES, DisbursementDraft, DisbursementPreview, PayeeView, tranche_name,
+    CASH_ROLES, DisbursementDraft, DisbursementPreview, PayeeView, tranche_name,
 )
 from teller.loans import ORIGINATOR_ROLES, ApplicationView
 from teller.ui.commands import UserCommand
@@ -34,6 +34,8 @@ NEW_PAYEE = UserCommand("register_payee", "f4", "new_payee", N_("New payee"),
 PAYEE_KEY = UserCommand("payee_second_key", "f5", "payee_key", N_("Payee key"),
                         N_("A supervisor gives the second key to the chosen payee"), roles=ORIGINATOR_ROLES)
 COMMANDS = (BACK, SUBMIT, NEW_PAYEE, PAYEE_KEY)
+DESTINATION_CHOICES = {"account": N_("Borrower's account"), "payee": N_("Registered payee"),
+                       "cash": N_("Cash from my drawer")}
 
 
 def destinations(roles: tuple[str, ...]) -> tuple[str, ...]:
@@ -98,10 +100,10 @@ class LoanDisbursementScreen(MoneyForm):
             number=view.number, name=view.customer_name, amount=money(view.amount, view.currency)),
             id="money-heading", markup=False)
         with VerticalScroll(id="money-form"):
-            with ItemGrid(min_column_width=38, stretch_height=False):
+            with ItemGrid(min_column_width=50, stretch_height=False):
                 allowed = destinations(self.app.session.actor.roles)
                 yield Field("destination", _("Pay out"), Select(
-                    [(_(DESTINATION_NAMES[name]), name) for name in allowed], id="destination", compact=True,
+                    [(_(DESTINATION_CHOICES[name]), name) for name in allowed], id="destination", compact=True,
                     allow_blank=False) if allowed else Select([], id="destination", compact=True))
                 yield Field("account", _("Deposit account"), Select([], id="account", compact=True,
                                                                     prompt=_("Choose the account")))
@@ -199,11 +201,11 @@ class LoanDisbursementScreen(MoneyForm):
 
     def show_preview(self, preview: DisbursementPreview) -> None:
         currency = preview.currency
-        lines = [_("Pays {amount} {destination}").format(amount=money(preview.amount, currency),
-                                                         destination=preview.destination_text),
-                 _("Credited account {account} · disbursed {day} · first due {first}").format(
-                     account=preview.credited_account, day=format_day(preview.disbursed_on),
-                     first=format_day(preview.first_due))]
+        lines = [_("Pays {amount}: {destination}").format(amount=money(preview.amount, currency),
+                                                          destination=preview.destination_text),
+                 _("Credited account {account}").format(account=preview.credited_account),
+                 _("Disbursed {day} · first due {first}").format(day=format_day(preview.disbursed_on),
+                                                                  first=format_day(preview.first_due))]
         for part in preview.tranches:
             lines.append(_("{part} {account}: {amount}, {months} months, installment {installment}").format(
                 part=tranche_name(part.tranche), account=part.account_number, amount=money(part.amount, currency),

@@ -151,7 +151,7 @@ class LoanRepaymentScreen(MoneyForm):
             markup=False)
         offered = kinds(view, roles)
         with VerticalScroll(id="money-form"):
-            with ItemGrid(min_column_width=38, stretch_height=False):
+            with ItemGrid(min_column_width=50, stretch_height=False):
                 yield Field("kind", _("Payment"), Select(
                     [(_(PAYMENT_KIND_NAMES[kind]), kind) for kind in offered], id="kind", compact=True,
                     allow_blank=False, value=self.initial_kind if self.initial_kind in offered else offered[0]))
