@@ -164,11 +164,11 @@ def money_text(figures: LoanServicing) -> str:
                                                             amount=money(owed, currency))
         else:
             next_due = _("no installment ahead")
-        lines.append(_("Outstanding {principal} · {next_due} · {days} day(s) past due").format(
-            principal=money(figures.outstanding_principal, currency), next_due=next_due,
-            days=figures.days_past_due))
-        lines.append(_("Due today {due} · payoff {payoff}").format(due=money(figures.total_due, currency),
-                                                                   payoff=money(figures.payoff_total, currency)))
+        lines.append(_("Outstanding {principal} · {next_due}").format(
+            principal=money(figures.outstanding_principal, currency), next_due=next_due))
+        lines.append(_("{days} day(s) past due · due today {due} · payoff {payoff}").format(
+            days=figures.days_past_due, due=money(figures.total_due, currency),
+            payoff=money(figures.payoff_total, currency)))
     if figures.pending_instruction_id is not None:
         lines.append(_("Instruction {id} waits for its second key (the approval queue).").format(
             id=figures.pending_instruction_id))
@@ -484,8 +484,8 @@ class LoanApplicationScreen(TellerScreen):
         tab = self.query_one("#application-tabs", TabbedContent).active
         if action in CHECKLIST_STEPS:
             return tab == "tab-checklist" and (action == "missing" or state not in loans.CLOSED_STATES)
-        if action in TERMS_STEPS:
-            return tab in ("tab-terms", "tab-schedule")
+        if action in TERMS_STEPS:  # the quote of the terms, until money has moved (then the payoff quote)
+            return tab in ("tab-terms", "tab-schedule") and state not in DISBURSED_STATES
         return True
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:

@@ -161,7 +161,8 @@ class MoneyForm(TellerScreen):
             return  # typed on since, or already submitted
         self.preview = message.preview
         self.show_field_errors()
-        self.say("")
+        if not self.query_one("#money-message", Static).has_class("done"):
+            self.say("")  # a refusal no longer stands; news of what was done stays
         self.show_preview(message.preview)
 
     def on_money_form_failed(self, message: Failed) -> None:
