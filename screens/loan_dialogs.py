@@ -287,10 +287,10 @@ class PayeeScreen(KeyedDialog):
         with Vertical():
             yield Static(_("New payee: {summary}").format(summary=self.summary), classes="dialog-title",
                          markup=False)
-            yield Field("payee-kind", _("Kind"), Select(
+            yield Field("payee-kind", _("Payee type"), Select(
                 [(_(name), kind) for kind, name in PAYEE_KIND_NAMES.items()], id="kind", allow_blank=False,
                 compact=True))
-            yield Field("payee-name", _("Name"), Input(id="name", max_length=MAX_NAME, compact=True))
+            yield Field("payee-name", _("Payee name"), Input(id="name", max_length=MAX_NAME, compact=True))
             yield Field("payee-bank", _("Bank"), Input(id="bank", max_length=MAX_NAME, compact=True))
             yield Field("payee-account", _("Account number"), Input(id="account-number", max_length=40,
                                                                      compact=True))
