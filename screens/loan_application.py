@@ -244,7 +244,17 @@ class LoanApplicationScreen(TellerScreen):
         self.query_one("#versions", DataTable).add_columns(_("Part"), _("Version"), _("Reason"), _("From"),
                                                           _("Instruction"), _("Status"), _("Rows"))
         schedule_columns(self.query_one("#version-rows", DataTable))
+        self._money_tabs(False)
         self.load()
+
+    def _money_tabs(self, shown: bool) -> None:
+        """Payments and schedule versions exist once the loan is signed (before, they would stay empty)."""
+        tabs = self.query_one("#application-tabs", TabbedContent)
+        for pane in ("tab-payments", "tab-versions"):
+            if shown:
+                tabs.show_tab(pane)
+            else:
+                tabs.hide_tab(pane)
 
     def on_screen_resume(self) -> None:
         if self.file is not None:
@@ -281,6 +291,7 @@ class LoanApplicationScreen(TellerScreen):
         else:
             self._schedule_columns("quote")
             fill_schedule(self.query_one("#schedule", DataTable), quote_rows(file.quote), view.currency)
+        self._money_tabs(figures is not None)
         self._fill_payments(figures)
         self._fill_versions(figures)
         checklist = self.query_one("#checklist", DataTable)

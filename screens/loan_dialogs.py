@@ -34,7 +34,7 @@ MODAL_CSS = """
     {name} > Vertical {{ width: 70; max-width: 100%; height: auto; max-height: 100%; border: double $accent;
                          background: $surface; padding: 0 2; }}
     {name} .dialog-title {{ text-style: bold; height: auto; }}
-    {name} Horizontal {{ height: 1; margin-top: 1; }}
+    {name} > Vertical > Horizontal, {name} Field > Horizontal {{ height: 1; margin-top: 1; }}
     {name} Horizontal Label {{ width: 18; }}
     {name} Horizontal Input, {name} Horizontal Select {{ width: 1fr; }}
     {name} .dialog-message {{ color: $error; height: auto; margin-top: 1; }}
@@ -378,6 +378,7 @@ class WaiverScreen(KeyedDialog):
     HELP_TITLE = N_("Waive penalty or fees")
     DEFAULT_CSS = MODAL_CSS.format(name="WaiverScreen") + """
     WaiverScreen #waiver-owed { height: auto; margin-top: 1; }
+    WaiverScreen .hidden { display: none; }
     """
     FIELD_KEYS = {"tranche": "waiver-part", "penalty": "waiver-penalty", "fees": "waiver-fees",
                   "reason": "waiver-reason"}

@@ -18,7 +18,7 @@ from teller.accounts import AccountView
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.loan_servicing import (
-    CASH_ROLES, CHOICE_NAMES, FUND_PRODUCTS, FUND_TRANCHES, PAYMENT_KIND_NAMES, SOURCE_NAMES, RepaymentDraft,
+    CASH_ROLES, CHOICE_NAMES, FUND_PRODUCTS, FUND_TRANCHES, PAYMENT_KIND_NAMES, RepaymentDraft,
     RepaymentPreview, TrancheAllocation, TranchePosition, tranche_name,
 )
 from teller.loans import ORIGINATOR_ROLES, ApplicationView
@@ -30,7 +30,8 @@ from screens.loan_money import BACK, MONEY_FORM_CSS, SUBMIT, MoneyForm, choice, 
 COMMANDS = (BACK, SUBMIT)
 ALL_PARTS = "all"
 AMOUNT_TITLES = {"repayment": N_("Amount paid"), "fund_centre": N_("Amount paid"),
-                 "prepayment": N_("Principal to prepay")}
+                 "prepayment": N_("Prepay principal")}
+SOURCE_CHOICES = {"account": N_("Customer's account"), "cash": N_("Cash at the counter")}
 
 
 def kinds(application: ApplicationView, roles: tuple[str, ...]) -> tuple[str, ...]:
@@ -49,9 +50,12 @@ def sources(roles: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _table(title: str, parts: list[str]) -> RichTable:
+    """Figures by part: a label column and one right-aligned column per part (headed only when there are
+    two parts), one space between columns so that a part's figures fit half an 80-column screen."""
     table = RichTable(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                      show_edge=False, pad_edge=False, expand=False)
-    table.add_column("", no_wrap=False)
+                      show_header=len(parts) > 1, show_edge=False, pad_edge=False, expand=False,
+                      padding=(0, 1), collapse_padding=True)
+    table.add_column("", no_wrap=True)
     for part in parts:
         table.add_column(part, justify="right", no_wrap=True)
     return table
@@ -70,9 +74,9 @@ def due_table(positions: tuple[TranchePosition, ...], currency: str) -> RichTabl
 
     row(_("Installments due"), [str(sum(1 for state in item.position.installments if state.state == "due"))
                                 for item in positions])
-    row(_("Overdue (days)"), [_("{count} ({days})").format(
-        count=sum(1 for state in item.position.installments if state.state == "overdue"),
-        days=item.position.days_past_due) for item in positions])
+    row(_("Installments overdue"), [str(sum(1 for state in item.position.installments if state.state == "overdue"))
+                                    for item in positions])
+    row(_("Days past due"), [str(item.position.days_past_due) for item in positions])
     row(_("Penalty interest"), [amount(item.position.penalty) for item in positions])
     row(_("Fees"), [amount(item.position.fees) for item in positions])
     row(_("Interest"), [amount(item.position.interest_due) for item in positions])
@@ -122,7 +126,7 @@ class LoanRepaymentScreen(MoneyForm):
     DEFAULT_CSS = MONEY_FORM_CSS.format(name="LoanRepaymentScreen") + """
     LoanRepaymentScreen #repayment-body { height: 1fr; }
     LoanRepaymentScreen #repayment-figures { height: auto; margin: 0 1; }
-    LoanRepaymentScreen #repayment-due { width: 1fr; height: auto; padding-right: 2; }
+    LoanRepaymentScreen #repayment-due { width: auto; height: auto; padding-right: 3; }
     LoanRepaymentScreen #repayment-allocation { width: 1fr; height: auto; }
     LoanRepaymentScreen #repayment-effect { padding: 0 1; height: auto; color: $accent; }
     LoanRepaymentScreen #repayment-schedule { margin: 0 1; height: auto; max-height: 14; }
@@ -152,10 +156,10 @@ class LoanRepaymentScreen(MoneyForm):
         offered = kinds(view, roles)
         with VerticalScroll(id="money-form"):
             with ItemGrid(min_column_width=50, stretch_height=False):
-                yield Field("kind", _("Payment"), Select(
+                yield Field("kind", _("Repayment kind"), Select(
                     [(_(PAYMENT_KIND_NAMES[kind]), kind) for kind in offered], id="kind", compact=True,
                     allow_blank=False, value=self.initial_kind if self.initial_kind in offered else offered[0]))
-                yield Field("source", _("Paid"), Select([(_(SOURCE_NAMES[source]), source) for source in sources(roles)],
+                yield Field("source", _("Paid from"), Select([(_(SOURCE_CHOICES[source]), source) for source in sources(roles)],
                                                        id="source", compact=True, allow_blank=False))
                 yield Field("account", _("Deposit account"), Select([], id="account", compact=True,
                                                                     prompt=_("Choose the account")))
@@ -164,7 +168,7 @@ class LoanRepaymentScreen(MoneyForm):
                     id="part", compact=True, allow_blank=False))
                 yield Field("amount", _(AMOUNT_TITLES["repayment"]), Input(
                     id="amount", compact=True, max_length=24, placeholder=_("e.g. 1,234.50")))
-                yield Field("choice", _("Then"), Select([(_(name), key) for key, name in CHOICE_NAMES.items()],
+                yield Field("choice", _("Schedule after"), Select([(_(name), key) for key, name in CHOICE_NAMES.items()],
                                                         id="choice", compact=True, prompt=_("Choose")))
                 yield Field("narrative", _("Narrative"), Input(id="narrative", compact=True, max_length=200))
         yield Static("", id="money-message", classes="empty", markup=False)
