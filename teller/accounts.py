@@ -192,10 +192,13 @@ def set_status(db: Database, actor: Actor, number: str, status: str, reason: str
 
 
 def open_loan_account(session: Session, actor: Actor, branch: Branch, number: str, gl_code: str, name: str,
-                      currency: str) -> Account:
-    """The account that carries one loan tranche's outstanding principal (loans receivable, never negative)."""
+                      currency: str, customer_id: int) -> Account:
+    """The account that carries one loan tranche's outstanding principal (loans receivable, never negative),
+    held by the borrower: their pending loan movements and large cash repayments are theirs."""
     if _chart()[gl_code]["scope"] != "loan":
         raise LedgerError(_("GL code {code} does not carry loans").format(code=gl_code))
-    account = _new_account(session, number=number, name=name, gl_code=gl_code, branch_id=branch.id, currency=currency)
-    audit.record(session, actor, "account.opened", object_type="account", object_id=number, gl_code=gl_code)
+    account = _new_account(session, number=number, name=name, gl_code=gl_code, branch_id=branch.id, currency=currency,
+                           customer_id=customer_id)
+    audit.record(session, actor, "account.opened", object_type="account", object_id=number, gl_code=gl_code,
+                 customer=customer_id)
     return account

@@ -774,7 +774,8 @@ def customer_file(db: Database, customer_id: int) -> CustomerFile:
             select(CustomerPhone).where(CustomerPhone.customer_id == customer_id)
             .order_by(CustomerPhone.is_registered.desc(), CustomerPhone.id)
         )
-        held_accounts = session.scalars(select(Account).where(Account.customer_id == customer_id).order_by(Account.id))
+        held_accounts = session.scalars(select(Account).where(
+            Account.customer_id == customer_id, Account.gl_code == accounts.DEPOSIT_GL).order_by(Account.id))
         change = _pending_change(session, customer_id)
         return CustomerFile(
             id=customer.id, kind=customer.kind, name=customer.name, id_type=customer.id_type,
@@ -817,15 +818,16 @@ def _line(row) -> TransactionLine:
 def recent_transactions(
     db: Database, customer_id: int, *, before: int | None = None, limit: int = 20
 ) -> TransactionPage:
-    """Postings on the customer's accounts, newest entry first, about `limit` lines a page; `before` is an
-    entry id (the previous page's `next_before`). Each account is read by its (account, entry) index with
-    its own LIMIT and the streams are merged, so a page never reads more than (accounts x limit) rows; a
-    page never splits an entry, so it may run a line or two over `limit`."""
+    """Postings on the customer's deposit accounts (a loan's own postings are in its loan file), newest entry
+    first, about `limit` lines a page; `before` is an entry id (the previous page's `next_before`). Each account
+    is read by its (account, entry) index with its own LIMIT and the streams are merged, so a page never reads
+    more than (accounts x limit) rows; a page never splits an entry, so it may run a line or two over `limit`."""
     if limit < 1:
         raise InputError("limit", _("ask for at least one line"))
 
     def work(session: Session) -> TransactionPage:
-        account_ids = session.scalars(select(Account.id).where(Account.customer_id == customer_id)).all()
+        account_ids = session.scalars(select(Account.id).where(Account.customer_id == customer_id,
+                                                               Account.gl_code == accounts.DEPOSIT_GL)).all()
         rows = []
         for account_id in account_ids:
             query = _lines_query().where(Posting.account_id == account_id)

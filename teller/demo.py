@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 
 from models import LedgerMeta, StaffUser
 from teller import (
-    accounts, bootstrap, clock, config, customers, drawers, instructions, keys, loans, staff, synthetic_people, totp,
+    accounts, bootstrap, clock, config, customers, drawers, instructions, keys, loan_servicing, loans, staff,
+    synthetic_people, totp,
 )
 from teller.actor import Actor, system_actor
 from teller.customers import AddressDraft, CustomerDraft
@@ -29,6 +30,7 @@ from teller.i18n import _
 from teller.instructions import InstructionRequest
 from teller.ledger import Leg
 from teller.loan_products import LoanFacts, LoanTerms, TrancheTerms
+from teller.loan_servicing import DisbursementDraft
 from teller.loans import ApplicationDraft, CreditCheckEntry
 
 DEMO_PASSWORD = "Demo#Pass2026"
@@ -150,7 +152,8 @@ def _tranche(kind: str, amount_yuan: int, rate: str, method: str, months: int) -
 
 
 def _demo_loans(database: Database, people: dict[str, Actor], customer_ids: list[int]) -> None:
-    """One application in each state up to signing, worked by the demo's officer, supervisor and manager."""
+    """One application in each state up to signing and two active loans (one of two tranches), worked by the
+    demo's officer, supervisor and manager."""
     officer, supervisor, manager = people["officer1"], people["super1"], people["manager1"]
     today = date.today()
     first_due = date(today.year + today.month // 12, today.month % 12 + 1, 20)
@@ -172,6 +175,11 @@ def _demo_loans(database: Database, people: dict[str, Actor], customer_ids: list
          LoanFacts(vehicle_price=150_000_00, monthly_income=15_000_00), "CONTRACT_SIGNED"),
         ("pledge", (_tranche("standard", 90_000, "0.035", "bullet", 12),), "资金周转 short-term needs",
          LoanFacts(pledge_value=100_000_00), "REJECTED"),
+        ("consumer", (_tranche("standard", 60_000, "0.0435", "equal_installment", 12),), "教育 tuition",
+         LoanFacts(monthly_income=15_000_00), "ACTIVE"),
+        ("combined", (_tranche("fund", 100_000, "0.021", "equal_installment", 60),
+                      _tranche("commercial", 100_000, "0.0305", "equal_principal", 60)), "首套住房 first home",
+         home, "ACTIVE"),
     ]
     credit = CreditCheckEntry("clear", today, "ZX" + today.strftime("%Y%m%d") + "0001", "无逾期记录 no overdue")
     for customer_id, (code, tranches, purpose, facts, state) in zip(customer_ids, plans, strict=False):
@@ -187,15 +195,26 @@ def _demo_loans(database: Database, people: dict[str, Actor], customer_ids: list
             loans.return_to_officer(database, supervisor, made.id, "补充联保小组协议 add the group agreement")
         elif state == "REJECTED":
             loans.reject(database, supervisor, made.id, "用途不明 purpose not shown")
-        elif state in ("APPROVED", "CONTRACT_SIGNED"):
+        elif state in ("APPROVED", "CONTRACT_SIGNED", "ACTIVE"):
             view = loans.approve(database, supervisor, made.id, "同意 approved")
             if view.state != "APPROVED":
                 loans.approve(database, manager, made.id, "同意 approved")
-        if state == "CONTRACT_SIGNED":
+        if state in ("CONTRACT_SIGNED", "ACTIVE"):
             loans.sign(database, officer, made.id, signed_at=clock.now(), place="示范支行 Demo branch")
-            for item in loans.application_file(database, made.id).checklist[:3]:
+            checklist = loans.application_file(database, made.id).checklist
+            groups: set[str] = set()  # an ACTIVE loan's checklist is complete: one document of each either/or group
+            for item in checklist if state == "ACTIVE" else checklist[:3]:
+                if item.either_or in groups or not item.required:
+                    continue
+                if item.either_or:
+                    groups.add(item.either_or)
                 loans.receive_item(database, officer, made.id, item.code)
                 loans.verify_item(database, supervisor, made.id, item.code)
+        if state == "ACTIVE":
+            account = customers.customer_file(database, customer_id).accounts[0].number
+            made = loan_servicing.request_disbursement(database, officer, DisbursementDraft(
+                made.id, "account", account_number=account, idempotency_key=f"demo-disbursement-{made.id}"))
+            instructions.approve(database, made.id, supervisor)
 
 
 def _post_batch(database: Database, maker: Actor, checkers: tuple[Actor, Actor], clearing: str,

@@ -1,6 +1,7 @@
 """Large-value cash (大额交易): one customer's cash deposits and withdrawals in a business day that reach the
 threshold (RMB 50,000 by default, single or cumulative) are flagged at the counter and listed in the day's
-large-value transaction report, exportable as CSV.
+large-value transaction report, exportable as CSV. A loan disbursed in cash counts as cash paid out, a loan
+repaid in cash as cash paid in: what decides is a leg on a teller's drawer.
 
 A movement counts while it is pending or posted; a posted movement voided the same day no longer counts.
 Only movements in the threshold's currency (CNY) count.
@@ -25,7 +26,8 @@ from teller.i18n import _
 from teller.identifiers import mask_id
 from teller.money import format_minor
 
-CASH_KINDS = ("cash_deposit", "cash_withdrawal")
+CASH_KINDS = ("cash_deposit", "cash_withdrawal", "loan_disbursement", "loan_repayment")
+DRAWER_GL = "1002"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class LargeValueLine:
     decided_at: datetime
     maker: str
     checker: str
+    cash_in: bool  # cash paid in at the counter (a deposit, a loan repaid); else paid out
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,15 @@ def _customer_account(legs: list, numbers: dict[str, int | None]) -> str | None:
     return next((leg[0] for leg in legs if numbers.get(leg[0]) is not None), None)
 
 
+def _drawer_leg(legs: list, drawers: set[str]) -> list | None:
+    """The leg on a teller's drawer: a movement without one is not cash (a loan paid into an account)."""
+    return next((leg for leg in legs if leg[0] in drawers), None)
+
+
 def _cash_instructions(session: Session, business_date: date, statuses: tuple[str, ...], currency: str,
-                       branch_id: int | None = None) -> list[tuple[Instruction, str, int]]:
-    """(instruction, customer account number, customer id) of every cash movement of the day that counts."""
+                       branch_id: int | None = None) -> list[tuple[Instruction, str, int, bool]]:
+    """(instruction, customer account number, customer id, cash in?) of every cash movement of the day that
+    counts."""
     query = select(Instruction).where(
         Instruction.business_date == business_date, Instruction.kind.in_(CASH_KINDS),
         Instruction.status.in_(statuses), Instruction.currency == currency,
@@ -108,12 +117,16 @@ def _cash_instructions(session: Session, business_date: date, statuses: tuple[st
     found = [instruction for instruction in found if instruction.id not in voided]
     legs = {instruction.id: json.loads(instruction.payload)["legs"] for instruction in found}
     numbers = {leg[0] for all_legs in legs.values() for leg in all_legs}
-    owners = dict(session.execute(select(Account.number, Account.customer_id).where(Account.number.in_(numbers))).all())
+    rows = session.execute(select(Account.number, Account.customer_id, Account.gl_code)
+                           .where(Account.number.in_(numbers))).all()
+    owners = {number: customer_id for number, customer_id, _gl in rows}
+    drawers = {number for number, _customer, gl_code in rows if gl_code == DRAWER_GL}
     result = []
     for instruction in found:
         number = _customer_account(legs[instruction.id], owners)
-        if number is not None:
-            result.append((instruction, number, owners[number]))
+        drawer_leg = _drawer_leg(legs[instruction.id], drawers)
+        if number is not None and drawer_leg is not None:
+            result.append((instruction, number, owners[number], bool(drawer_leg[1])))
     return result
 
 
@@ -121,7 +134,7 @@ def day_total(session: Session, customer_id: int, business_date: date, settings:
               *, exclude_instruction: int | None = None) -> int:
     """The customer's cash deposits and withdrawals of the day (pending or posted, not voided)."""
     rows = _cash_instructions(session, business_date, ("PENDING", "APPROVED"), settings.large_value_currency)
-    return sum(instruction.amount for instruction, _number, owner in rows
+    return sum(instruction.amount for instruction, _number, owner, _cash_in in rows
                if owner == customer_id and instruction.id != exclude_instruction)
 
 
@@ -135,26 +148,26 @@ def large_value_report(db: Database, branch_id: int, business_date: date,
         if session.get(Branch, branch_id) is None:
             raise LedgerError(_("branch {id} does not exist").format(id=branch_id))
         rows = _cash_instructions(session, business_date, ("APPROVED",), settings.large_value_currency, branch_id)
-        by_customer: dict[int, list[tuple[Instruction, str]]] = {}
-        for instruction, number, owner in rows:
-            by_customer.setdefault(owner, []).append((instruction, number))
-        staff_ids = {i.maker_id for i, _n, _o in rows} | {i.checker_id for i, _n, _o in rows}
+        by_customer: dict[int, list[tuple[Instruction, str, bool]]] = {}
+        for instruction, number, owner, cash_in in rows:
+            by_customer.setdefault(owner, []).append((instruction, number, cash_in))
+        staff_ids = {row[0].maker_id for row in rows} | {row[0].checker_id for row in rows}
         usernames = dict(session.execute(select(StaffUser.id, StaffUser.username).where(StaffUser.id.in_(staff_ids))).all())
         report = []
         for customer_id, movements in by_customer.items():
-            if sum(instruction.amount for instruction, _n in movements) < settings.large_value_threshold:
+            if sum(instruction.amount for instruction, _n, _in in movements) < settings.large_value_threshold:
                 continue
             customer = session.get(Customer, customer_id)
             lines = tuple(
                 LargeValueLine(instruction.id, instruction.kind, number, instruction.currency, instruction.amount,
                                clock.as_utc(instruction.decided_at), usernames[instruction.maker_id],
-                               usernames[instruction.checker_id])
-                for instruction, number in movements
+                               usernames[instruction.checker_id], cash_in)
+                for instruction, number, cash_in in movements
             )
             report.append(LargeValueCustomer(
                 customer_id, customer.name, customer.id_type, customer.id_number, mask_id(customer.id_number),
-                deposits=sum(line.amount for line in lines if line.kind == "cash_deposit"),
-                withdrawals=sum(line.amount for line in lines if line.kind == "cash_withdrawal"), lines=lines,
+                deposits=sum(line.amount for line in lines if line.cash_in),
+                withdrawals=sum(line.amount for line in lines if not line.cash_in), lines=lines,
             ))
         report.sort(key=lambda entry: (-entry.total, entry.customer_id))
         return report

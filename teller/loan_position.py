@@ -293,7 +293,7 @@ def regenerate(schedule: tuple[Installment, ...], position: Position, terms: Ter
 
     months, fixed_payment = len(future), None
     options = {"installment_multiple": terms.installment_multiple, "day_count": terms.day_count,
-               "start_date": position.period_start}
+               "start_date": position.period_start, "due_day": max(row.due_date.day for row in schedule)}
     if choice == "shorter_term" and terms.method == "equal_principal":
         months = -(-balance // future[0].principal)
     elif choice == "shorter_term":

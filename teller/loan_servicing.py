@@ -289,6 +289,16 @@ class LoanServicing:
         return min(dues, key=lambda installment: installment.due_date, default=None)
 
     @property
+    def next_due_amount(self) -> int:
+        """What falls due on the next due date, over every tranche due that day."""
+        upcoming = self.next_due
+        if upcoming is None:
+            return 0
+        return sum(item.principal + item.interest - item.paid_principal - item.paid_interest
+                   for item in (tranche.position.next_due for tranche in self.tranches)
+                   if item is not None and item.due_date == upcoming.due_date)
+
+    @property
     def total_due(self) -> int:
         return sum(tranche.position.total_due for tranche in self.tranches)
 
@@ -352,12 +362,14 @@ def loan_account_number(application_number: str, tranche_index: int) -> str:
     return f"{application_number}-{tranche_index}"
 
 
-def _approved_schedule(session: Session, tranche_id: int) -> tuple[schedule.Installment, ...]:
-    """The tranche's current schedule: its latest version whose instruction is approved."""
-    version = session.execute(
-        select(LoanSchedule).join(Instruction, Instruction.id == LoanSchedule.instruction_id)
-        .where(LoanSchedule.tranche_id == tranche_id, Instruction.status == "APPROVED")
-        .order_by(LoanSchedule.version.desc()).limit(1)).scalar_one()
+def _approved_schedule(session: Session, tranche_id: int, through: int | None) -> tuple[schedule.Installment, ...]:
+    """The tranche's current schedule (as of instruction `through`, when given): its latest version whose
+    instruction is approved."""
+    query = (select(LoanSchedule).join(Instruction, Instruction.id == LoanSchedule.instruction_id)
+             .where(LoanSchedule.tranche_id == tranche_id, Instruction.status == "APPROVED"))
+    if through is not None:
+        query = query.where(LoanSchedule.instruction_id <= through)
+    version = session.execute(query.order_by(LoanSchedule.version.desc()).limit(1)).scalar_one()
     return _installments(session, version.id)
 
 
@@ -385,21 +397,23 @@ class _Tranche:
     position: Position
 
 
-def _positions(session: Session, loan: _Loan, on: date) -> list[_Tranche]:
-    """Each tranche of an active (or settled) loan as it stands on `on`, from approved rows only."""
+def _positions(session: Session, loan: _Loan, on: date, *, through: int | None = None) -> list[_Tranche]:
+    """Each tranche of an active (or settled) loan as it stands on `on`, from approved rows only; with
+    `through`, as it stood once that instruction posted (a receipt's figures, however late it is reprinted)."""
     result = []
     for tranche in loan.tranches:
         link = session.get(LoanAccount, tranche.id)
-        installments = _approved_schedule(session, tranche.id)
+        installments = _approved_schedule(session, tranche.id, through)
         first = session.execute(select(LoanSchedule).where(LoanSchedule.tranche_id == tranche.id,
                                                            LoanSchedule.version == 1)).scalar_one()
         terms = _terms(loan, tranche, first.start_date)
+        paid = (select(LoanPayment).join(Instruction, Instruction.id == LoanPayment.instruction_id)
+                .where(LoanPayment.tranche_id == tranche.id, Instruction.status == "APPROVED"))
+        if through is not None:
+            paid = paid.where(LoanPayment.instruction_id <= through)
         payments = [Payment(on=row.paid_on, penalty=row.penalty, fees=row.fees, interest=row.interest,
                             principal=row.principal, accrued_interest=row.accrued_interest, prepaid=row.prepaid)
-                    for row in session.scalars(
-                        select(LoanPayment).join(Instruction, Instruction.id == LoanPayment.instruction_id)
-                        .where(LoanPayment.tranche_id == tranche.id, Instruction.status == "APPROVED")
-                        .order_by(LoanPayment.id))]
+                    for row in session.scalars(paid.order_by(LoanPayment.id))]
         waivers = [Waiver(on=row.waived_on, penalty=row.penalty, fees=row.fees) for row in session.scalars(
             select(LoanWaiver).where(LoanWaiver.tranche_id == tranche.id).order_by(LoanWaiver.id))]
         result.append(_Tranche(tranche, session.get(Account, link.account_id), installments, terms,
@@ -410,10 +424,6 @@ def _positions(session: Session, loan: _Loan, on: date) -> list[_Tranche]:
 def _tranche_positions(items: list[_Tranche]) -> tuple[TranchePosition, ...]:
     return tuple(TranchePosition(item.row.kind, item.account.number, item.terms.annual_rate, item.position,
                                  payoff_quote(item.position, item.terms)) for item in items)
-
-
-def _business_date(session: Session, branch_id: int) -> date:
-    return session.get(Branch, branch_id).business_date
 
 
 # --- Payees ----------------------------------------------------------------------------------------------
@@ -607,7 +617,7 @@ def _open_loan_accounts(session: Session, actor: Actor, loan: _Loan) -> None:
         gl_code = loan.product.tranche(tranche.kind).gl_code
         account = accounts.open_loan_account(
             session, actor, loan.branch, loan_account_number(loan.application.number, index), gl_code,
-            f"{loan.application.number} {loan.customer.name}", loan.application.currency)
+            f"{loan.application.number} {loan.customer.name}", loan.application.currency, loan.customer.id)
         session.add(LoanAccount(tranche_id=tranche.id, application_id=loan.application.id, account_id=account.id))
     session.flush()
 
@@ -1030,21 +1040,25 @@ def receipt_details(session: Session, instruction: Instruction) -> tuple[tuple[s
     loan = _load(session, application_id, lock=False)
     currency = loan.application.currency
     lines = [(_("Loan"), loan.application.number)]
-    figures = servicing_in(session, application_id)
+    kinds = {tranche.id: tranche.kind for tranche in loan.tranches}
     if disbursement is None:
         for row in session.scalars(select(LoanPayment).where(LoanPayment.instruction_id == instruction.id)
                                    .order_by(LoanPayment.id)):
-            part = "" if len(loan.tranches) == 1 else f"{tranche_name(next(t.kind for t in loan.tranches if t.id == row.tranche_id))} · "
+            part = "" if len(kinds) == 1 else f"{tranche_name(kinds[row.tranche_id])} · "
             lines.append((_("Allocation"), part + _(
                 "penalty {penalty} · fees {fees} · interest {interest} · principal {principal}").format(
                 penalty=format_amount(row.penalty, currency), fees=format_amount(row.fees, currency),
                 interest=format_amount(row.interest + row.accrued_interest, currency),
                 principal=format_amount(row.principal + row.prepaid, currency))))
-    lines.append((_("Remaining principal"), f"{currency} {format_amount(figures.outstanding_principal, currency)}"))
-    upcoming = figures.next_due
-    if upcoming is not None:
-        owed = upcoming.principal + upcoming.interest - upcoming.paid_principal - upcoming.paid_interest
-        lines.append((_("Next due"), f"{format_day(upcoming.due_date)} · {currency} {format_amount(owed, currency)}"))
+    then = [item.position for item in _positions(session, loan, instruction.business_date, through=instruction.id)]
+    remaining = sum(item.outstanding_principal for item in then)
+    lines.append((_("Remaining principal"), f"{currency} {format_amount(remaining, currency)}"))
+    dues = [item.next_due for item in then if item.next_due is not None]
+    if dues:
+        next_date = min(due.due_date for due in dues)
+        owed = sum(due.principal + due.interest - due.paid_principal - due.paid_interest
+                   for due in dues if due.due_date == next_date)
+        lines.append((_("Next due"), f"{format_day(next_date)} · {currency} {format_amount(owed, currency)}"))
     return tuple(lines)
 
 
@@ -1052,4 +1066,9 @@ def overdue_customers(session: Session, customer_ids: list[int]) -> set[int]:
     """Which of these customers have an active loan with an installment past due (the lookup's marker)."""
     active = session.execute(select(LoanApplication.id, LoanApplication.customer_id).where(
         LoanApplication.customer_id.in_(customer_ids), LoanApplication.state == "ACTIVE")).all()
-    return {customer_id for application_id, customer_id in active if servicing_in(session, application_id).days_past_due}
+    overdue = set()
+    for application_id, customer_id in active:
+        loan = _load(session, application_id, lock=False)
+        if any(item.position.days_past_due for item in _positions(session, loan, loan.branch.business_date)):
+            overdue.add(customer_id)
+    return overdue

@@ -85,9 +85,10 @@ class Schedule:
     total_payment: int
 
 
-def due_dates(first_due: date, months: int) -> tuple[date, ...]:
-    """`months` monthly due dates from `first_due`, on its day of the month or the month's last day."""
-    day, year, month = first_due.day, first_due.year, first_due.month
+def due_dates(first_due: date, months: int, due_day: int | None = None) -> tuple[date, ...]:
+    """`months` monthly due dates from `first_due`, on its day of the month (or `due_day`, the loan's own day
+    when `first_due` was clamped to a short month) or the month's last day."""
+    day, year, month = due_day or first_due.day, first_due.year, first_due.month
     days = _clamped_days(day, _is_leap(year))
     dates = []
     for _ in range(months):
@@ -117,19 +118,21 @@ def build_schedule(
     day_count: str = "30/360",
     start_date: date | None = None,
     fixed_payment: int | None = None,
+    due_day: int | None = None,
 ) -> Schedule:
     """The schedule of a loan of `principal` minor units at `annual_rate` (0.0435 = 4.35%) over `months`.
 
     `installment_multiple` (minor units) rounds the equal-installment payment; other methods ignore it.
     `fixed_payment` (equal installment only) keeps that payment and ends the schedule as soon as the loan
-    is repaid: the "shorter term" choice of a prepayment, with `months` the longest term allowed.
+    is repaid: the "shorter term" choice of a prepayment, with `months` the longest term allowed. `due_day`
+    keeps a loan's day of the month (the 31st) when a rebuilt schedule starts in a shorter month.
     Bad input raises `InputError` naming the field.
     """
     _check(principal, annual_rate, months, method, first_due, installment_multiple, day_count, start_date)
     if fixed_payment is not None and method != "equal_installment":
         raise InputError("fixed payment", _("a fixed payment applies to equal installments only"))
     num, den = annual_rate.as_integer_ratio()
-    dues = due_dates(first_due, months)
+    dues = due_dates(first_due, months, due_day)
     if method == "bullet":
         rows = (_bullet(principal, num, den, months, dues[-1], day_count, start_date),)
     else:

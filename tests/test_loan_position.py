@@ -276,6 +276,17 @@ def test_lower_installment_keeps_the_count_and_lowers_the_payment():
     assert after.outstanding_principal == rows[2].balance_after - 30_000_00 == sum(row.principal for row in new[3:])
 
 
+def test_a_loan_due_on_the_31st_keeps_its_day_when_rebuilt_after_a_february_due_date():
+    rows = build_schedule(120_000_00, RATE, 12, "equal_installment", date(2026, 1, 31), start_date=date(2025, 12, 31)
+                          ).installments
+    terms = Terms(annual_rate=RATE, penalty_multiple=PENALTY_MULTIPLE, day_count="30/360", late_fee=LATE_FEE,
+                  method="equal_installment", start_date=date(2025, 12, 31))
+    before = position(rows, terms, on_time(rows, 1), (), rows[1].due_date)  # 2026-02-28, paid with the prepayment
+    new = regenerate(rows, before, terms, 10_000_00, "lower_installment")
+    assert [row.due_date for row in new] == [row.due_date for row in rows]
+    assert new[2].due_date == date(2026, 3, 31)
+
+
 def test_shorter_term_keeps_the_payment_within_a_multiple_and_ends_earlier():
     rows, terms = loan(multiple=100)  # whole yuan
     before = position(rows, terms, on_time(rows, 3), (), date(2026, 4, 10))

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from models import Instruction, LoanAccount, LoanDisbursement, LoanSchedule
-from teller import accounts, customers, instructions, loan_servicing, loans, receipts
+from teller import accounts, customers, instructions, large_value, loan_servicing, loans, receipts
 from teller.errors import ApprovalError, InputError, LedgerError
 from teller.loan_products import LoanTerms, TrancheTerms
 from teller.loan_servicing import (
@@ -19,7 +19,7 @@ from teller.loan_servicing import (
 )
 from tests.helpers import assert_books_clean, fund_vault, new_key, open_drawer
 from tests.servicing_support import (
-    NEXT_DAY_DUE, borrower, combined_terms, days_pass, disbursed, repay, signed,
+    NEXT_DAY_DUE, borrower, combined_terms, consumer_terms, days_pass, disbursed, repay, signed,
 )
 
 
@@ -140,21 +140,31 @@ def test_a_payee_is_paid_only_after_its_second_key_in_house_escrow_credits_its_a
     assert_books_clean(db)
 
 
-def test_a_cash_disbursement_is_paid_by_a_teller_from_an_open_drawer(db, bank):
-    fund_vault(db, bank, 100_000_00)
+def test_a_cash_disbursement_is_paid_by_a_teller_from_an_open_drawer_and_reported_as_large_value_cash(db, bank):
+    fund_vault(db, bank, 200_000_00)
     who = borrower(db, bank)
-    application = signed(db, bank, who)
+    application = signed(db, bank, who, consumer_terms(60_000_00))
     cash = DisbursementDraft(application.id, "cash", idempotency_key=new_key())
     with pytest.raises(ApprovalError, match="a teller does this"):
         loan_servicing.request_disbursement(db, who.officer, cash)
     with pytest.raises(LedgerError, match="drawer is not open"):
         loan_servicing.request_disbursement(db, bank.teller, cash)
-    open_drawer(db, bank, 50_000_00)
+    open_drawer(db, bank, 100_000_00)
     made = loan_servicing.request_disbursement(db, bank.teller, cash)
-    instructions.approve(db, made.id, bank.supervisor)
-    assert balance(db, bank.drawer) == 38_000_00
+    instructions.approve(db, made.id, bank.manager)
+    assert balance(db, bank.drawer) == 40_000_00
     assert loans.get_application(db, application.id).state == "ACTIVE"
+    report = large_value.large_value_report(db, bank.branch_id, date(2026, 11, 24))
+    assert [(entry.customer_id, entry.withdrawals, entry.deposits) for entry in report] == [
+        (who.customer_id, 60_000_00, 0)]
+    assert report[0].lines[0].account_number == "DK01012026000001-1"
     assert_books_clean(db)
+
+
+def test_a_loan_paid_into_an_account_is_not_cash(db, bank):
+    who = borrower(db, bank)
+    disbursed(db, bank, who, consumer_terms(60_000_00))
+    assert large_value.large_value_report(db, bank.branch_id, date(2026, 11, 24)) == []
 
 
 # --- Repayment -------------------------------------------------------------------------------------------
@@ -168,13 +178,20 @@ def test_an_on_time_repayment_pays_the_installments_interest_and_principal(db, b
     before = preview(db, who, application.id, amount="1")
     assert before.before[0].position.total_due == first.principal + first.interest
     owed = first.principal + first.interest
-    repay(db, bank, who, application.id, amount=f"{owed / 100:.2f}")
+    posted = repay(db, bank, who, application.id, amount=f"{owed / 100:.2f}")
     figures = servicing(db, application.id)
     assert figures.tranches[0].position.installments[0].state == "paid"
-    assert figures.outstanding_principal == 12_000_00 - first.principal
+    second = figures.tranches[0].position.installments[1]
+    details = dict(receipts.print_receipt(db, who.officer, posted.id).details)
+    assert details["Remaining principal"] == f"CNY {(12_000_00 - first.principal) / 100:,.2f}"
+    assert details["Next due"] == f"2026-12-25 · CNY {(second.principal + second.interest) / 100:,.2f}"
+    repay(db, bank, who, application.id, kind="prepayment", amount="1,000", choice="lower_installment")
+    assert dict(receipts.print_receipt(db, who.officer, posted.id).details) == details  # a reprint, as it was
+    figures = servicing(db, application.id)
+    assert figures.outstanding_principal == 12_000_00 - first.principal - 1_000_00
     assert figures.days_past_due == 0 and figures.next_due.due_date == date(2026, 12, 25)
     assert balance(db, gl(bank, "6011")) == first.interest
-    assert balance(db, "DK01012026000001-1") == 12_000_00 - first.principal
+    assert balance(db, "DK01012026000001-1") == 12_000_00 - first.principal - 1_000_00
     assert_books_clean(db)
 
 
