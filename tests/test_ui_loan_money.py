@@ -14,6 +14,7 @@ from screens.loan_dialogs import PayeeScreen, WaiverScreen
 from screens.loan_disbursement import LoanDisbursementScreen
 from screens.loan_repayment import LoanRepaymentScreen
 from screens.receipt import ReceiptScreen
+from screens.second_key import SecondKeyScreen
 from teller import instructions, loan_servicing, loans
 from teller.loan_servicing import RepaymentDraft
 from tests.helpers import assert_books_clean
@@ -21,8 +22,8 @@ from tests.loan_money_ui_support import (
     disbursed_loan, give_second_key, open_loan_file, seed_money_bank, signed_loan, table_rows,
 )
 from tests.loan_ui_support import settle
-from tests.servicing_support import days_pass, repay
-from tests.ui_support import make_app, next_code, paste, shows, wait_until
+from tests.servicing_support import combined_terms, days_pass, repay
+from tests.ui_support import make_app, next_code, paste, shows, sign_in_quickly, wait_until
 
 
 @pytest.fixture
@@ -71,6 +72,37 @@ async def test_a_disbursement_to_the_borrowers_account_posts_under_the_second_ke
 
 def instruction_count(money) -> int:
     return len(instructions.list_instructions(money.db, limit=1000))
+
+
+async def test_escape_at_the_second_key_leaves_the_disbursement_in_the_approval_queue_saying_so(money):
+    application = signed_loan(money)
+    app = make_app(money.ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_loan_file(pilot, money, "officer1", application.id)
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanDisbursementScreen) and app.screen.loaded)
+        await previewed(pilot)
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanDisbursementScreen))
+        made = app.screen.made
+        assert made is not None and made.status == "PENDING"
+        await shows(pilot, f"Instruction {made.id} waits in the supervisor's approval queue")
+        await pilot.press("f9")  # the supervisor came after all: the same instruction, keyed here
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanDisbursementScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen))
+        await settle(pilot)
+        await settle(pilot)
+        footer = (await shows(pilot, f"Instruction {made.id} waits for its second key")).splitlines()[-1]
+        assert "Disburse" not in footer  # one money instruction waits per loan at a time
+    assert [row.id for row in instructions.list_instructions(money.db, status="PENDING")] == [made.id]
+    assert loans.get_application(money.db, application.id).state == "CONTRACT_SIGNED"
+    instructions.approve(money.db, made.id, money.bank.supervisor)  # from the approval queue, later
+    assert loans.get_application(money.db, application.id).state == "ACTIVE"
 
 
 async def test_a_disbursement_with_the_checklist_incomplete_is_refused_plainly_and_nothing_is_written(money):
@@ -170,8 +202,6 @@ async def test_a_teller_takes_a_repayment_from_the_customer_file_with_the_alloca
         application.id, "repayment", account_number=money.borrower.account, amount="1,023.72")).allocations[0]
     app = make_app(money.ui)
     async with app.run_test(size=(120, 40)) as pilot:
-        from tests.ui_support import sign_in_quickly
-
         await sign_in_quickly(pilot, money.ui, "teller1")
         await pilot.press(*application.number.lower())
         await wait_until(pilot, lambda: app.screen.query_one("#results").row_count == 1)
@@ -331,3 +361,28 @@ async def test_an_auditor_reads_the_schedule_payments_and_versions_and_the_payof
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.saved_to is not None)
         assert "Loan payoff quote" in app.screen.text
         assert f"{figures.payoff_total / 100:,.2f}" in app.screen.text
+
+
+async def test_a_combined_loan_shows_each_part_and_a_payment_can_target_one(money):
+    application = disbursed_loan(money, combined_terms())
+    days_pass(money.db, money.bank, 1)
+    fund = next(part for part in loan_servicing.servicing(money.db, application.id).tranches if part.tranche == "fund")
+    app = make_app(money.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_loan_file(pilot, money, "officer1", application.id)
+        app.screen.query_one("#application-tabs").active = "tab-schedule"
+        await settle(pilot)
+        schedule = table_rows(app, "#schedule")
+        assert schedule[0][0] == "fund part" and "commercial part" in [row[0] for row in schedule]
+        await open_repayment(pilot)
+        assert not app.screen.query_one("#field-part").has_class("hidden")
+        app.screen.query_one("#part", Select).value = "fund"
+        await type_amount(pilot, f"{fund.position.total_due / 100:.2f}")
+        text = await shows(pilot, f"This payment: CNY {fund.position.total_due / 100:,.2f}", "commercial part")
+        assert "Next due" in text
+        preview = app.screen.preview
+        assert [item.tranche for item in preview.allocations] == ["fund"]
+        await post_with_receipt(pilot, money)
+    figures = loan_servicing.servicing(money.db, application.id)
+    paid = {part.tranche: part.position.installments[0].state for part in figures.tranches}
+    assert paid == {"fund": "paid", "commercial": "due"}
