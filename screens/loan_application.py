@@ -1,5 +1,8 @@
-"""The loan application file: terms, schedule, document checklist and history, with the steps the viewer's
-role may take in the application's state. The service decides; a refusal is shown as it says it."""
+"""The loan application file, and once money has moved the loan file: terms, schedule (for a disbursed loan
+the current one, each installment's state), checklist, payments, schedule versions and history, with the
+steps the viewer's role may take in the loan's state: up to signing the workflow's, then disbursement,
+repayment, the payoff quote and waivers of penalty or fees. The service decides; a refusal is shown as it
+says it."""
 
 from rich.text import Text
 from textual import work
@@ -8,11 +11,14 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from teller import clock, loans
+from teller import clock, loan_servicing, loans
 from teller.actor import Actor
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.instructions import CHECKER_ROLES
+from teller.loan_servicing import (
+    DESTINATION_NAMES, PAYMENT_KIND_NAMES, SCHEDULE_REASON_NAMES, LoanServicing, ScheduleVersionView, tranche_name,
+)
 from teller.loan_products import GROUP_NAMES, TRANCHE_NAMES, format_rate
 from teller.loan_documents import missing_documents_document, quote_document
 from teller.loan_quote import quote_rows
@@ -27,9 +33,13 @@ from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 from screens.document import DocumentScreen
 from screens.loan_dialogs import (
-    ApprovalEntry, ApproveScreen, ReasonScreen, ReviewEntry, ReviewScreen, SigningEntry, SigningScreen,
+    ApprovalEntry, ApproveScreen, Owed, ReasonScreen, ReviewEntry, ReviewScreen, SigningEntry, SigningScreen,
+    WaiverScreen,
 )
+from screens.loan_disbursement import LoanDisbursementScreen
 from screens.loan_entry import fill_schedule, schedule_columns, summary_text
+from screens.loan_money import installment_state, instruction_status, money, part_heading
+from screens.loan_repayment import LoanRepaymentScreen
 from screens.second_key import SecondKeyScreen
 
 CHECKLIST_ROLES = ORIGINATOR_ROLES + CHECKER_ROLES
@@ -59,13 +69,29 @@ WAIVE = UserCommand("waive_document", "w", "waive", N_("Waive"),
                     roles=CHECKLIST_ROLES)
 MISSING = UserCommand("missing_documents", "m", "missing", N_("Missing"),
                       N_("Show the printable list of documents the customer still has to bring"))
-COMMANDS = (BACK, EDIT, SUBMIT, REVIEW, APPROVE, RETURN, REJECT, SIGN, QUOTE, RECEIVE, VERIFY, WAIVE, MISSING)
+DISBURSE = UserCommand("disburse_loan", "f8", "disburse", N_("Disburse"),
+                       N_("Pay out the signed loan: to the borrower's account, a registered payee, or in cash"),
+                       roles=("loan_officer", "teller"))
+REPAY = UserCommand("repay_loan", "f9", "repay", N_("Repay"),
+                    N_("Take a repayment, a prepayment or the payoff, with the allocation shown first"),
+                    roles=("teller", "loan_officer", "supervisor"))
+PAYOFF = UserCommand("payoff_quote", "p", "payoff", N_("Payoff quote"),
+                     N_("Show the printable payoff quote: what settles the loan today"))
+WAIVE_CHARGES = UserCommand("waive_charges", "ctrl+w", "waive_charges", N_("Waive charges"),
+                            N_("Waive penalty interest or fees, with a reason and a supervisor's second key"),
+                            roles=("teller", "loan_officer"))
+COMMANDS = (BACK, EDIT, SUBMIT, REVIEW, APPROVE, RETURN, REJECT, SIGN, DISBURSE, REPAY, PAYOFF, WAIVE_CHARGES, QUOTE,
+            RECEIVE, VERIFY, WAIVE, MISSING)
 # In which states each step is offered (the service checks again and says why when it refuses).
 STEP_STATES = {
     "edit": EDITABLE_STATES, "submit": EDITABLE_STATES, "review": ("SUBMITTED",), "approve": ("UNDER_REVIEW",),
     "return_loan": ("SUBMITTED", "UNDER_REVIEW"), "reject": ("SUBMITTED", "UNDER_REVIEW"),
-    "sign": ("APPROVED",),
+    "sign": ("APPROVED",), "disburse": ("CONTRACT_SIGNED",), "repay": ("ACTIVE",), "payoff": ("ACTIVE",),
+    "waive_charges": ("ACTIVE",),
 }
+MONEY_STEPS = ("disburse", "repay")  # not while the loan's last money instruction waits for its second key
+MONEY_STATES = ("CONTRACT_SIGNED", "DISBURSED", "ACTIVE", "SETTLED", "WRITTEN_OFF")  # the file reads its money
+DISBURSED_STATES = ("ACTIVE", "SETTLED", "WRITTEN_OFF")
 CHECKLIST_STEPS = ("receive", "verify", "waive", "missing")
 TERMS_STEPS = ("quote",)  # offered on the terms and the schedule (the footer has no room for all at 80 columns)
 GROUP_ROW = "group:"
@@ -75,6 +101,10 @@ ACTION_NAMES = {
     "first_approval": N_("first approval"), "approved": N_("approved"), "rejected": N_("rejected"),
     "returned": N_("returned"), "signed": N_("contract signed"), "document_received": N_("document received"),
     "document_verified": N_("document verified"), "document_waived": N_("document waived"),
+    "payee_registered": N_("payee registered"), "payee_approved": N_("payee approved"),
+    "disbursement_requested": N_("disbursement requested"), "repayment_requested": N_("repayment requested"),
+    "prepayment_requested": N_("prepayment requested"), "payoff_requested": N_("payoff requested"),
+    "fund_centre_requested": N_("fund-centre offset requested"), "waiver": N_("penalty or fees waived"),
 }
 
 
@@ -100,6 +130,51 @@ def item_need(item: ChecklistItemView) -> str:
     return _("required") if item.required else _("optional")
 
 
+def event_step(event, file: ApplicationFile) -> str:
+    """The history's step: the action's name and what it was about (a document, a payee, an instruction,
+    the amounts waived)."""
+    step = _(ACTION_NAMES.get(event.action, event.action))
+    detail = event.detail
+    currency = file.application.currency
+    if detail.get("document"):
+        item = next((item for item in file.checklist if item.code == detail["document"]), None)
+        return f"{step}: {item.label if item else detail['document']}"
+    if event.action == "waiver":
+        return _("{step}: penalty {penalty} · fees {fees}").format(
+            step=step, penalty=format_amount(int(detail.get("penalty", 0)), currency),
+            fees=format_amount(int(detail.get("fees", 0)), currency))
+    if detail.get("instruction"):
+        return _("{step}: instruction {id}").format(step=step, id=detail["instruction"])
+    if detail.get("name"):
+        return f"{step}: {detail['name']}"
+    return step
+
+
+def money_text(figures: LoanServicing) -> str:
+    """Where an active loan stands today, for the top of the file (a settled loan says so)."""
+    currency = figures.currency
+    lines = []
+    if figures.state == "SETTLED":
+        lines.append(_("Settled: nothing is owed."))
+    elif figures.state == "ACTIVE":
+        upcoming = figures.next_due
+        if upcoming is not None:
+            owed = upcoming.principal + upcoming.interest - upcoming.paid_principal - upcoming.paid_interest
+            next_due = _("next due {day} {amount}").format(day=format_day(upcoming.due_date),
+                                                            amount=money(owed, currency))
+        else:
+            next_due = _("no installment ahead")
+        lines.append(_("Outstanding {principal} · {next_due}").format(
+            principal=money(figures.outstanding_principal, currency), next_due=next_due))
+        lines.append(_("{days} day(s) past due · due today {due} · payoff {payoff}").format(
+            days=figures.days_past_due, due=money(figures.total_due, currency),
+            payoff=money(figures.payoff_total, currency)))
+    if figures.pending_instruction_id is not None:
+        lines.append(_("Instruction {id} waits for its second key (the approval queue).").format(
+            id=figures.pending_instruction_id))
+    return "\n".join(lines)
+
+
 class LoanApplicationScreen(TellerScreen):
     HELP_TITLE = N_("Loan application file")
     AUTO_FOCUS = "#application-tabs Tabs"
@@ -107,15 +182,21 @@ class LoanApplicationScreen(TellerScreen):
     BINDINGS = [command.binding() for command in COMMANDS]
     DEFAULT_CSS = """
     #application-heading { padding: 0 1; text-style: bold; height: auto; }
+    #application-money { padding: 0 1; height: auto; color: $accent; }
+    #application-money.empty { display: none; }
     #application-status { padding: 0 1; height: auto; color: $warning; }
     #application-tabs { height: 1fr; }
     #terms { padding: 0 1; height: auto; }
+    #payment-detail { padding: 0 1; height: auto; color: $text-muted; }
+    #versions { height: auto; max-height: 7; }
+    #version-title { padding: 0 1; height: 1; text-style: bold; }
     """
 
     class Loaded(Message):
-        def __init__(self, file: ApplicationFile) -> None:
+        def __init__(self, file: ApplicationFile, figures: LoanServicing | None) -> None:
             super().__init__()
             self.file = file
+            self.figures = figures
 
     class Done(Message):
         def __init__(self, text: str) -> None:
@@ -131,10 +212,13 @@ class LoanApplicationScreen(TellerScreen):
         super().__init__()
         self.application_id = application_id
         self.file: ApplicationFile | None = None
+        self.figures: LoanServicing | None = None
+        self._schedule_kind = "quote"  # the schedule tab's columns: the quote's, or an active loan's states
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         yield Static(_("Loading…"), id="application-heading", markup=False)
+        yield Static("", id="application-money", classes="empty", markup=False)
         yield Static("", id="application-status", markup=False)
         with TabbedContent(id="application-tabs"):
             with TabPane(_("Terms"), id="tab-terms"):
@@ -143,6 +227,13 @@ class LoanApplicationScreen(TellerScreen):
                 yield Table(id="schedule", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Checklist"), id="tab-checklist"):
                 yield Table(id="checklist", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("Payments"), id="tab-payments"):
+                yield Table(id="payments", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="payment-detail", markup=False)
+            with TabPane(_("Schedule versions"), id="tab-versions"):
+                yield Table(id="versions", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="version-title", markup=False)
+                yield Table(id="version-rows", cursor_type="row", zebra_stripes=True)
             with TabPane(_("History"), id="tab-history"):
                 yield Table(id="history", cursor_type="row", zebra_stripes=True)
 
@@ -150,7 +241,20 @@ class LoanApplicationScreen(TellerScreen):
         schedule_columns(self.query_one("#schedule", DataTable))
         self.query_one("#checklist", DataTable).add_columns(_("Item"), _("State"), _("Need"), _("By, when"))
         self.query_one("#history", DataTable).add_columns(_("When"), _("By"), _("Step"), _("State"), _("Reason"))
+        self.query_one("#versions", DataTable).add_columns(_("Part"), _("Version"), _("Reason"), _("From"),
+                                                          _("Instruction"), _("Status"), _("Rows"))
+        schedule_columns(self.query_one("#version-rows", DataTable))
+        self._money_tabs(False)
         self.load()
+
+    def _money_tabs(self, shown: bool) -> None:
+        """Payments and schedule versions exist once the loan is signed (before, they would stay empty)."""
+        tabs = self.query_one("#application-tabs", TabbedContent)
+        for pane in ("tab-payments", "tab-versions"):
+            if shown:
+                tabs.show_tab(pane)
+            else:
+                tabs.hide_tab(pane)
 
     def on_screen_resume(self) -> None:
         if self.file is not None:
@@ -161,17 +265,35 @@ class LoanApplicationScreen(TellerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="file")
     def load(self) -> None:
         try:
-            post_if_current(self, self.Loaded(loans.application_file(self.app.db, self.application_id)))
+            file = loans.application_file(self.app.db, self.application_id)
+            figures = None
+            if file.application.state in MONEY_STATES:
+                figures = loan_servicing.servicing(self.app.db, self.application_id)
+                if figures.state != file.application.state:  # it moved between the two reads: read it again
+                    file = loans.application_file(self.app.db, self.application_id)
+            post_if_current(self, self.Loaded(file, figures))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 
     def on_loan_application_screen_loaded(self, message: Loaded) -> None:
         file = self.file = message.file
+        figures = self.figures = message.figures
         view = file.application
         self.query_one("#application-heading", Static).update(
             f"{view.number} · {view.customer_name} · {view.product_name} · {state_name(view.state)}")
+        money_line = self.query_one("#application-money", Static)
+        text = money_text(figures) if figures is not None else ""
+        money_line.update(text)
+        money_line.set_class(not text, "empty")
         self.query_one("#terms", Static).update(self._terms_text(file))
-        fill_schedule(self.query_one("#schedule", DataTable), quote_rows(file.quote), view.currency)
+        if figures is not None and figures.tranches:
+            self._fill_states(figures)
+        else:
+            self._schedule_columns("quote")
+            fill_schedule(self.query_one("#schedule", DataTable), quote_rows(file.quote), view.currency)
+        self._money_tabs(figures is not None)
+        self._fill_payments(figures)
+        self._fill_versions(figures)
         checklist = self.query_one("#checklist", DataTable)
         row = checklist.cursor_row
         checklist.clear()
@@ -188,13 +310,116 @@ class LoanApplicationScreen(TellerScreen):
         history.clear()
         for event in file.history:
             moved = f"{state_name(event.from_state)} → {state_name(event.to_state)}" if event.to_state else ""
-            document = event.detail.get("document")
-            step = _(ACTION_NAMES.get(event.action, event.action))
-            if document:
-                item = next((item for item in file.checklist if item.code == document), None)
-                step = f"{step}: {item.label if item else document}"
-            history.add_row(_when(event.occurred_at), event.staff_name, step, moved, event.reason or "")
+            history.add_row(_when(event.occurred_at), event.staff_name, event_step(event, file), moved,
+                            event.reason or "")
         self.refresh_bindings()
+
+    # --- The money tabs -----------------------------------------------------------------------------------
+
+    def _schedule_columns(self, kind: str) -> None:
+        if kind == self._schedule_kind:
+            return
+        table = self.query_one("#schedule", DataTable)
+        table.clear(columns=True)
+        if kind == "quote":
+            schedule_columns(table)
+        else:
+            table.add_columns(_("Period"), _("Due date"), _("Principal"), _("Interest"), _("Paid"), _("State"))
+        self._schedule_kind = kind
+
+    def _fill_states(self, figures: LoanServicing) -> None:
+        """The current schedule of each part, each installment's state and what is paid of it."""
+        self._schedule_columns("states")
+        table = self.query_one("#schedule", DataTable)
+        row = table.cursor_row
+        table.clear()
+        currency = figures.currency
+        for part in figures.tranches:
+            if len(figures.tranches) > 1:
+                part_heading(table, part.tranche)
+            for installment in part.position.installments:
+                table.add_row(str(installment.number), format_day(installment.due_date),
+                              format_amount(installment.principal, currency),
+                              format_amount(installment.interest, currency),
+                              format_amount(installment.paid_principal + installment.paid_interest, currency),
+                              installment_state(installment))
+        table.move_cursor(row=row)
+
+    def _fill_payments(self, figures: LoanServicing | None) -> None:
+        table = self.query_one("#payments", DataTable)
+        combined = len(self.file.application.tranches) > 1
+        titles = [_("Date"), _("Payment"), *([_("Part")] if combined else []), _("Penalty"), _("Fees"),
+                  _("Interest"), _("Principal"), _("Total"), _("Status"), _("Maker"), _("Checker")]
+        if len(table.columns) != len(titles):
+            table.clear(columns=True)
+            table.add_columns(*titles)
+        row = table.cursor_row
+        table.clear()
+        payments = figures.payments if figures is not None else ()
+        currency = self.file.application.currency
+        for payment in payments:
+            table.add_row(
+                format_day(payment.paid_on), _(PAYMENT_KIND_NAMES[payment.kind]),
+                *([tranche_name(payment.tranche)] if combined else []),
+                format_amount(payment.penalty, currency), format_amount(payment.fees, currency),
+                format_amount(payment.interest + payment.accrued_interest, currency),
+                format_amount(payment.principal + payment.prepaid, currency),
+                format_amount(payment.total, currency), instruction_status(payment.status), payment.maker,
+                payment.checker or "")
+        if payments:
+            table.move_cursor(row=min(row, len(payments) - 1))
+        self._show_payment(table.cursor_row)
+
+    def _show_payment(self, row: int) -> None:
+        """Under the table, the highlighted payment in full (the columns may run past an 80-column screen)."""
+        detail = self.query_one("#payment-detail", Static)
+        payments = self.figures.payments if self.figures is not None else ()
+        if not payments:
+            detail.update(_("No payments yet."))
+            return
+        payment = payments[min(max(row, 0), len(payments) - 1)]
+        currency = self.file.application.currency
+        detail.update(_("Instruction {id} · {status} · made by {maker}, checked by {checker} · accrued interest "
+                        "{accrued} · prepaid {prepaid} · total {total}").format(
+            id=payment.instruction_id, status=instruction_status(payment.status), maker=payment.maker,
+            checker=payment.checker or "-", accrued=format_amount(payment.accrued_interest, currency),
+            prepaid=format_amount(payment.prepaid, currency), total=money(payment.total, currency)))
+
+    def _fill_versions(self, figures: LoanServicing | None) -> None:
+        table = self.query_one("#versions", DataTable)
+        row = table.cursor_row
+        table.clear()
+        versions = figures.versions if figures is not None else ()
+        for version in versions:
+            table.add_row(tranche_name(version.tranche), str(version.version),
+                          _(SCHEDULE_REASON_NAMES.get(version.reason, version.reason)),
+                          format_day(version.start_date), str(version.instruction_id),
+                          instruction_status(version.status), str(len(version.installments)))
+        if versions:
+            table.move_cursor(row=min(row, len(versions) - 1))
+        self._show_version(table.cursor_row)
+
+    def _show_version(self, row: int) -> None:
+        versions = self.figures.versions if self.figures is not None else ()
+        title = self.query_one("#version-title", Static)
+        rows_table = self.query_one("#version-rows", DataTable)
+        if not versions:
+            title.update(_("No schedule is fixed before disbursement."))
+            rows_table.clear()
+            return
+        version: ScheduleVersionView = versions[min(max(row, 0), len(versions) - 1)]
+        title.update(_("{part}, version {version}: {reason}").format(
+            part=tranche_name(version.tranche), version=version.version,
+            reason=_(SCHEDULE_REASON_NAMES.get(version.reason, version.reason))))
+        fill_schedule(rows_table, version.installments, self.file.application.currency)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.file is None:
+            return
+        if event.data_table.id == "versions":
+            self._show_version(event.cursor_row)
+        elif event.data_table.id == "payments":
+            self._show_payment(event.cursor_row)
 
     def _terms_text(self, file: ApplicationFile) -> str:
         view = file.application
@@ -231,6 +456,16 @@ class LoanApplicationScreen(TellerScreen):
                 number=file.signing.contract_number, when=_when(file.signing.signed_at), place=file.signing.place,
                 who=file.signing.signed_by)))
         lines.append(line(_("Checklist"), _("complete") if file.checklist_complete else _("documents outstanding")))
+        figures = self.figures
+        for disbursement in figures.disbursements if figures is not None else ():
+            lines.append(line(_("Disbursement"), _("{day}, {destination} {account}, instruction {id} {status}").format(
+                day=format_day(disbursement.disbursed_on), destination=_(DESTINATION_NAMES[disbursement.destination]),
+                account=disbursement.account_number, id=disbursement.instruction_id,
+                status=instruction_status(disbursement.status))))
+        for payee in figures.payees if figures is not None else ():
+            approval = (_("second key by {who}").format(who=payee.approved_by) if payee.approved
+                        else _("waiting for its second key"))
+            lines.append(line(_("Payee"), f"{payee.label} · {approval}"))
         if file.violations:
             lines.append("")
             lines.append(_("Rules not met:"))
@@ -253,13 +488,15 @@ class LoanApplicationScreen(TellerScreen):
         if not command.allowed_for(self.app.session.actor.roles) or self.file is None:
             return False
         state = self.file.application.state
+        if action in MONEY_STEPS and (self.figures is None or self.figures.pending_instruction_id is not None):
+            return False
         if action in STEP_STATES:
             return state in STEP_STATES[action]
         tab = self.query_one("#application-tabs", TabbedContent).active
         if action in CHECKLIST_STEPS:
             return tab == "tab-checklist" and (action == "missing" or state not in loans.CLOSED_STATES)
-        if action in TERMS_STEPS:
-            return tab in ("tab-terms", "tab-schedule")
+        if action in TERMS_STEPS:  # the quote of the terms, until money has moved (then the payoff quote)
+            return tab in ("tab-terms", "tab-schedule") and state not in DISBURSED_STATES
         return True
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -409,3 +646,32 @@ class LoanApplicationScreen(TellerScreen):
         application_id, number = self.application_id, self.file.application.number
         self.app.push_screen(DocumentScreen(lambda db, _actor: (
             missing_documents_document(loans.missing_documents(db, application_id)), f"missing-{number}")))
+
+    # --- Money --------------------------------------------------------------------------------------------
+
+    def action_disburse(self) -> None:
+        self.app.push_screen(LoanDisbursementScreen(self.file.application))
+
+    def action_repay(self) -> None:
+        self.app.push_screen(LoanRepaymentScreen(self.file.application))
+
+    def action_payoff(self) -> None:
+        """The printable payoff quote, read afresh (and saved as a PDF)."""
+        application_id, number = self.application_id, self.file.application.number
+        self.app.push_screen(DocumentScreen(lambda db, _actor: (loan_servicing.payoff_document(db, application_id),
+                                                                f"payoff-{number}")))
+
+    def action_waive_charges(self) -> None:
+        figures = self.figures
+        if figures is None or not figures.tranches:
+            return
+        owed = tuple(Owed(part.tranche, part.position.penalty, part.position.fees) for part in figures.tranches)
+        self.app.push_screen(WaiverScreen(self.application_id, self._summary(), figures.currency, owed),
+                             self._waived)
+
+    def _waived(self, waiver) -> None:
+        if waiver is not None:
+            currency = self.file.application.currency
+            self._say(_("Waived penalty {penalty} and fees {fees} ({who} gave the second key).").format(
+                penalty=format_amount(waiver.penalty, currency), fees=format_amount(waiver.fees, currency),
+                who=waiver.approved_by))

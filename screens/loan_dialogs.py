@@ -1,22 +1,32 @@
 """The small forms of the loan workflow, each a modal over the application file: a reason, the review with
-its credit-bureau check, the approver's own credentials, and the signing."""
+its credit-bureau check, the approver's own credentials, the signing; and for a signed or active loan a
+payee registered and a waiver of penalty or fees, each under a supervisor's second key."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, Static
 
-from teller import clock
-from teller.errors import InputError
-from teller.i18n import N_, _
+from teller import clock, loan_servicing
+from teller.actor import Actor
+from teller.errors import InputError, TellerError
+from teller.i18n import N_, _, format_amount
 from teller.loan_form import parse_day
+from teller.loan_servicing import (
+    MAX_NAME, MAX_REASON, PAYEE_KIND_NAMES, PayeeDraft, PayeeView, WaiverDraft, WaiverView, tranche_name,
+)
 from teller.loans import CREDIT_RESULT_NAMES, MAX_REFERENCE, CreditCheckEntry
+from teller.money import format_minor as money_text, parse_amount
 from teller.ui.widgets.credentials import CredentialFields, Credentials
 from screens.base import TranslatedBindings
+from screens.loan_entry import Field
+from screens.second_key import SecondKeyScreen
 
 CANCEL = Binding("escape", "cancel", N_("Cancel"), tooltip=N_("Close without doing anything"))
 MODAL_CSS = """
@@ -24,7 +34,7 @@ MODAL_CSS = """
     {name} > Vertical {{ width: 70; max-width: 100%; height: auto; max-height: 100%; border: double $accent;
                          background: $surface; padding: 0 2; }}
     {name} .dialog-title {{ text-style: bold; height: auto; }}
-    {name} Horizontal {{ height: 1; margin-top: 1; }}
+    {name} > Vertical > Horizontal, {name} Field > Horizontal {{ height: 1; margin-top: 1; }}
     {name} Horizontal Label {{ width: 18; }}
     {name} Horizontal Input, {name} Horizontal Select {{ width: 1fr; }}
     {name} .dialog-message {{ color: $error; height: auto; margin-top: 1; }}
@@ -213,3 +223,265 @@ class SigningScreen(Dialog):
             self.show_message(_("Type the time of signing as YYYY-MM-DD HH:MM."))
             return
         self.dismiss(SigningEntry(place, signed_at))
+
+
+# --- Money: a payee registered under a second key, penalty and fees waived under one ---------------------
+
+
+class KeyedDialog(Dialog):
+    """A modal form whose service call needs a supervisor's second key given on this terminal. Refusals
+    about a field show under that field; the dialog closes only once the service has said yes."""
+
+    FIELD_KEYS: dict[str, str] = {}  # the service's field name -> the Field's key
+
+    def show_errors(self, field: str | None = None, message: str | None = None) -> None:
+        for key in set(self.FIELD_KEYS.values()):
+            self.query_one(f"#field-{key}", Field).show_error(message if key == field else None)
+
+    def refuse(self, error: TellerError) -> None:
+        key = self.FIELD_KEYS.get(error.field) if isinstance(error, InputError) else None
+        if key is None:
+            self.show_errors()
+            self.show_message(str(error))
+            return
+        self.show_errors(key, error.message)
+        self.show_message("")
+        field = self.query_one(f"#field-{key}", Field)
+        if not field.widget.disabled:
+            field.widget.focus()
+
+
+class PayeeScreen(KeyedDialog):
+    """Register a payee or escrow account (资金监管账户) for a signed loan, then a supervisor's second key on
+    this terminal approves it. Dismisses with the payee (approved, or waiting for its key if the supervisor
+    was not there), or None if nothing was registered."""
+
+    HELP_TITLE = N_("Register payee")
+    DEFAULT_CSS = MODAL_CSS.format(name="PayeeScreen")
+    FIELD_KEYS = {"payee kind": "payee-kind", "payee name": "payee-name", "bank name": "payee-bank",
+                  "payee account": "payee-account"}
+
+    class Registered(Message):
+        def __init__(self, payee: PayeeView) -> None:
+            super().__init__()
+            self.payee = payee
+
+    class Approved(Message):
+        def __init__(self, payee: PayeeView) -> None:
+            super().__init__()
+            self.payee = payee
+
+    class Refused(Message):
+        def __init__(self, error: TellerError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, application_id: int, summary: str) -> None:
+        super().__init__()
+        self.application_id = application_id
+        self.summary = summary
+        self.payee: PayeeView | None = None
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(_("New payee: {summary}").format(summary=self.summary), classes="dialog-title",
+                         markup=False)
+            yield Field("payee-kind", _("Payee type"), Select(
+                [(_(name), kind) for kind, name in PAYEE_KIND_NAMES.items()], id="kind", allow_blank=False,
+                compact=True))
+            yield Field("payee-name", _("Payee name"), Input(id="name", max_length=MAX_NAME, compact=True))
+            yield Field("payee-bank", _("Bank"), Input(id="bank", max_length=MAX_NAME, compact=True))
+            yield Field("payee-account", _("Account number"), Input(id="account-number", max_length=40,
+                                                                     compact=True))
+            yield Static("", classes="dialog-message", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        if self.payee is not None:  # registered; the supervisor gives the key now
+            self._second_key()
+            return
+        kind = self.query_one("#kind", Select).value
+        draft = PayeeDraft(kind if isinstance(kind, str) else "", self.query_one("#name", Input).value,
+                           self.query_one("#bank", Input).value, self.query_one("#account-number", Input).value)
+        self._busy = True
+        self.show_message(_("Registering…"))
+        self.register(draft)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="payee")
+    def register(self, draft: PayeeDraft) -> None:
+        try:
+            self.post_message(self.Registered(loan_servicing.register_payee(
+                self.app.db, self.app.session.actor, self.application_id, draft)))
+        except TellerError as error:
+            self.post_message(self.Refused(error))
+
+    def on_payee_screen_registered(self, message: Registered) -> None:
+        self._busy = False
+        self.payee = message.payee
+        self.show_errors()
+        for widget in self.query("Input, Select"):
+            widget.disabled = True
+        self.show_message(_("Payee registered: it counts once a supervisor gives the second key."))
+        self._second_key()
+
+    def _second_key(self) -> None:
+        payee = self.payee
+        summary = _("Payee for {summary}: {payee}").format(summary=self.summary, payee=payee.label)
+        self.app.push_screen(SecondKeyScreen(summary), self._checker)
+
+    def _checker(self, checker: Actor | None) -> None:
+        if checker is None:
+            self.dismiss(self.payee)  # registered, waiting for its key
+            return
+        self._busy = True
+        self.show_message(_("Approving…"))
+        self.approve(self.payee.id, checker)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="payee")
+    def approve(self, payee_id: int, checker: Actor) -> None:
+        try:
+            self.post_message(self.Approved(loan_servicing.approve_payee(self.app.db, payee_id, checker)))
+        except TellerError as error:
+            self.post_message(self.Refused(error))
+
+    def on_payee_screen_approved(self, message: Approved) -> None:
+        self.dismiss(message.payee)
+
+    def on_payee_screen_refused(self, message: Refused) -> None:
+        self._busy = False
+        self.refuse(message.error)
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.payee)
+
+
+@dataclass(frozen=True)
+class Owed:
+    """Penalty interest and fees a part of the loan owes today."""
+
+    tranche: str
+    penalty: int
+    fees: int
+
+
+class WaiverScreen(KeyedDialog):
+    """Waive penalty interest and/or fees on an active loan, with a reason, under a supervisor's second key
+    given on this terminal. What is owed is checked before the supervisor is asked; the service checks
+    again. Dismisses with the waiver, or None."""
+
+    HELP_TITLE = N_("Waive penalty or fees")
+    DEFAULT_CSS = MODAL_CSS.format(name="WaiverScreen") + """
+    WaiverScreen #waiver-owed { height: auto; margin-top: 1; }
+    WaiverScreen .hidden { display: none; }
+    """
+    FIELD_KEYS = {"tranche": "waiver-part", "penalty": "waiver-penalty", "fees": "waiver-fees",
+                  "reason": "waiver-reason"}
+
+    class Waived(Message):
+        def __init__(self, waiver: WaiverView) -> None:
+            super().__init__()
+            self.waiver = waiver
+
+    class Refused(Message):
+        def __init__(self, error: TellerError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, application_id: int, summary: str, currency: str, owed: tuple[Owed, ...]) -> None:
+        super().__init__()
+        self.application_id = application_id
+        self.summary = summary
+        self.currency = currency
+        self.owed = owed
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        currency = self.currency
+        with Vertical():
+            yield Static(_("Waive penalty or fees: {summary}").format(summary=self.summary), classes="dialog-title",
+                         markup=False)
+            yield Static("\n".join(_("{part}: penalty interest {penalty} · fees {fees} owed").format(
+                part=tranche_name(item.tranche), penalty=format_amount(item.penalty, currency),
+                fees=format_amount(item.fees, currency)) for item in self.owed), id="waiver-owed", markup=False)
+            part = Field("waiver-part", _("Part"), Select([(tranche_name(item.tranche), item.tranche)
+                                                             for item in self.owed], id="part", allow_blank=False,
+                                                            compact=True))
+            part.set_class(len(self.owed) < 2, "hidden")
+            yield part
+            yield Field("waiver-penalty", _("Penalty interest"), Input(id="penalty", max_length=24, compact=True,
+                                                                       placeholder="0.00"))
+            yield Field("waiver-fees", _("Fees"), Input(id="fees", max_length=24, compact=True, placeholder="0.00"))
+            yield Field("waiver-reason", _("Reason"), Input(id="reason", max_length=MAX_REASON, compact=True,
+                                                            placeholder=_("Why are they waived?")))
+            yield Static("", classes="dialog-message", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#penalty", Input).focus()
+
+    def _draft(self) -> WaiverDraft:
+        tranche = self.query_one("#part", Select).value if len(self.owed) > 1 else None
+        return WaiverDraft(self.application_id, tranche if isinstance(tranche, str) else None,
+                           self.query_one("#penalty", Input).value, self.query_one("#fees", Input).value,
+                           self.query_one("#reason", Input).value)
+
+    def _check(self, draft: WaiverDraft) -> None:
+        """What can be known before a supervisor steps over (the service checks all of it again)."""
+        owed = next((item for item in self.owed if item.tranche == draft.tranche), None) or self.owed[0]
+        penalty = parse_amount(draft.penalty or "0", self.currency, field="penalty", allow_zero=True).minor
+        fees = parse_amount(draft.fees or "0", self.currency, field="fees", allow_zero=True).minor
+        if not penalty and not fees:
+            raise InputError("penalty", _("type the penalty interest or fees to waive"))
+        if draft.tranche is not None or len(self.owed) == 1:
+            if penalty > owed.penalty:
+                raise InputError("penalty", _("only {owed} of penalty interest is owed").format(
+                    owed=money_text(owed.penalty, self.currency)))
+            if fees > owed.fees:
+                raise InputError("fees", _("only {owed} of fees is owed").format(owed=money_text(owed.fees,
+                                                                                              self.currency)))
+        if not " ".join(draft.reason.split()):
+            raise InputError("reason", _("say why the penalty or fees are waived"))
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        draft = self._draft()
+        try:
+            self._check(draft)
+        except InputError as error:
+            self.refuse(error)
+            return
+        self.show_errors()
+        self.show_message("")
+        summary = _("Waive for {summary}: penalty {penalty} · fees {fees} · {reason}").format(
+            summary=self.summary, penalty=draft.penalty or "0", fees=draft.fees or "0",
+            reason=" ".join(draft.reason.split()))
+        self.app.push_screen(SecondKeyScreen(summary), lambda checker: self._checker(draft, checker))
+
+    def _checker(self, draft: WaiverDraft, checker: Actor | None) -> None:
+        if checker is None:
+            self.show_message(_("Nothing was waived: a supervisor gives the second key."))
+            return
+        self._busy = True
+        self.show_message(_("Waiving…"))
+        self.waive(draft, checker)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="waiver")
+    def waive(self, draft: WaiverDraft, checker: Actor) -> None:
+        try:
+            self.post_message(self.Waived(loan_servicing.waive(self.app.db, self.app.session.actor, checker, draft)))
+        except TellerError as error:
+            self.post_message(self.Refused(error))
+
+    def on_waiver_screen_waived(self, message: Waived) -> None:
+        self.dismiss(message.waiver)
+
+    def on_waiver_screen_refused(self, message: Refused) -> None:
+        self._busy = False
+        self.refuse(message.error)
