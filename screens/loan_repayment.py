@@ -18,9 +18,10 @@ from teller.accounts import AccountView
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.loan_servicing import (
-    CASH_ROLES, CHOICE_NAMES, FUND_PRODUCTS, FUND_TRANCHES, PAYMENT_KIND_NAMES, RepaymentDraft,
+    CASH_ROLES, FUND_PRODUCTS, FUND_TRANCHES, PAYMENT_KIND_NAMES, RepaymentDraft,
     RepaymentPreview, TrancheAllocation, TranchePosition, tranche_name,
 )
+from teller.loan_position import PREPAYMENT_CHOICES
 from teller.loans import ORIGINATOR_ROLES, ApplicationView
 from teller.ui.widgets.table import Table
 from teller.ui.workers import post_if_current
@@ -168,7 +169,7 @@ class LoanRepaymentScreen(MoneyForm):
                     id="part", compact=True, allow_blank=False))
                 yield Field("amount", _(AMOUNT_TITLES["repayment"]), Input(
                     id="amount", compact=True, max_length=24, placeholder=_("e.g. 1,234.50")))
-                yield Field("choice", _("Schedule after"), Select([(_(name), key) for key, name in CHOICE_NAMES.items()],
+                yield Field("choice", _("Schedule after"), Select([(_(name), key) for key, name in PREPAYMENT_CHOICES.items()],
                                                         id="choice", compact=True, prompt=_("Choose")))
                 yield Field("narrative", _("Narrative"), Input(id="narrative", compact=True, max_length=200))
         yield Static("", id="money-message", classes="empty", markup=False)

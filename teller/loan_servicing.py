@@ -34,8 +34,8 @@ from teller.i18n import N_, _, format_amount, format_day
 from teller.instructions import CHECKER_ROLES, InstructionRequest, InstructionView
 from teller.ledger import Leg
 from teller.loan_position import (
-    Allocation, InstallmentState, Payment, PayoffQuote, Position, Terms, Waiver, accrued_interest, allocate,
-    payoff_quote, position, prepayment_quote, regenerate,
+    PREPAYMENT_CHOICES, Allocation, InstallmentState, Payment, PayoffQuote, Position, Terms, Waiver,
+    accrued_interest, allocate, payoff_quote, position, prepayment_quote, regenerate,
 )
 from teller.loan_products import Product, TRANCHE_NAMES, ppm_to_rate
 from teller.loans import ORIGINATOR_ROLES, CustomerLoan
@@ -49,15 +49,11 @@ FEE_GL = "6021"
 FUND_TRANCHES = ("fund",)
 FUND_PRODUCTS = ("housing_fund",)
 CASH_ROLES = ("teller",)
-REPAYMENT_KINDS = ("loan_repayment", "fund_centre_repayment")
-MONEY_KINDS = ("loan_disbursement", *REPAYMENT_KINDS)
+MONEY_KINDS = ("loan_disbursement", "loan_repayment", "fund_centre_repayment")
 DESTINATION_NAMES = {"account": N_("to the borrower's deposit account"), "payee": N_("to a registered payee"),
                      "cash": N_("in cash from your drawer")}
 PAYMENT_KIND_NAMES = {"repayment": N_("Repayment"), "prepayment": N_("Prepayment"), "payoff": N_("Payoff"),
                       "fund_centre": N_("Fund-centre offset")}
-SOURCE_NAMES = {"account": N_("from a deposit account"), "cash": N_("in cash"),
-                "fund_centre": N_("from the housing provident fund centre")}
-CHOICE_NAMES = {"shorter_term": N_("shorter term"), "lower_installment": N_("lower installment")}
 PAYEE_KIND_NAMES = {"payee": N_("payee"), "escrow": N_("escrow account")}
 SCHEDULE_REASON_NAMES = {"disbursement": N_("at disbursement"), "shorter_term": N_("prepayment: shorter term"),
                          "lower_installment": N_("prepayment: lower installment")}
@@ -713,7 +709,7 @@ def _due_payment(split: Allocation, on: date) -> Payment:
 
 def _prepaying(item: _Tranche, on: date, due: Payment, prepaid: int, accrued: int, choice: str
                ) -> tuple[Payment, tuple[schedule.Installment, ...]]:
-    if choice not in CHOICE_NAMES:
+    if choice not in PREPAYMENT_CHOICES:
         raise InputError("prepayment choice", _("choose a shorter term or a lower installment"))
     rows = regenerate(item.installments, item.position, item.terms, prepaid, choice)
     return replace(due, accrued_interest=accrued, prepaid=prepaid), rows

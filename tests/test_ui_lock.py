@@ -53,7 +53,7 @@ async def test_idle_lock_hides_the_customer_data_and_the_same_user_unlocks(ui):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_quickly(pilot, ui)
         await find_wang(pilot)
-        await wait_until(pilot, lambda: app.is_locked, attempts=200)
+        await wait_until(pilot, lambda: app.is_locked)
         await pilot.pause()
         await assert_customer_data_hidden(pilot)
         # The user name is fixed to the signed-in user; the cursor waits in the password.

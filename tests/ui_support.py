@@ -69,7 +69,13 @@ async def sign_in(pilot, ui: UiBank, username: str = "teller1") -> None:
     await wait_until(pilot, lambda: pilot.app.session is not None)
 
 
-async def wait_until(pilot, condition, *, attempts: int = 100) -> None:
+# How long a test waits for the workstation to reach a state: generous, because CI runs two test workers and
+# PostgreSQL on two cores, where a password check, a posting and a receipt's PDF can take seconds. A state
+# that never comes still fails the test, only later.
+ATTEMPTS = 400  # x 0.05 s
+
+
+async def wait_until(pilot, condition, *, attempts: int = ATTEMPTS) -> None:
     """Let workers and messages run until `condition()` holds (thread workers answer asynchronously)."""
     for _ in range(attempts):
         if condition():
@@ -115,7 +121,7 @@ async def sign_in_quickly(pilot, ui: UiBank, username: str = "teller1") -> None:
     await wait_until(pilot, lambda: pilot.app.session is not None)
 
 
-async def shows(pilot, *texts: str, attempts: int = 100) -> str:
+async def shows(pilot, *texts: str, attempts: int = ATTEMPTS) -> str:
     """Wait until every one of `texts` is on the screen (the screen repaints after the state changes);
     returns the screen's text."""
     for _ in range(attempts):
