@@ -59,4 +59,4 @@ POT := teller/locale/teller.pot
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --add-comments=Translators: --no-location --sort-output \
 		--project=Teller --version=0.1.0 --copyright-holder=Teller -o $(POT) teller screens
-	$(BIN)/pybabel update -i $(POT) -d teller/locale -D teller -l zh_CN --init-missing --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(POT) -d teller/locale -D teller -l zh_CN --init-missing --no-fuzzy-matching --ignore-obsolete

@@ -1023,8 +1023,8 @@ def payoff_document(db: Database, application_id: int) -> Document:
 
 
 def receipt_details(session: Session, instruction: Instruction) -> tuple[tuple[str, str], ...]:
-    """Lines a loan movement's receipt adds: the loan, and for a repayment its allocation, the remaining
-    principal and the next due date and amount."""
+    """Lines a loan movement's receipt adds: the loan and what the movement was, a repayment's allocation
+    (part by part for a combined loan), the remaining principal and the next due date and amount."""
     if instruction.kind not in MONEY_KINDS:
         return ()
     disbursement = session.execute(select(LoanDisbursement).where(
@@ -1035,17 +1035,17 @@ def receipt_details(session: Session, instruction: Instruction) -> tuple[tuple[s
         return ()
     loan = _load(session, application_id, lock=False)
     currency = loan.application.currency
-    lines = [(_("Loan"), loan.application.number)]
     kinds = {tranche.id: tranche.kind for tranche in loan.tranches}
-    if disbursement is None:
-        for row in session.scalars(select(LoanPayment).where(LoanPayment.instruction_id == instruction.id)
-                                   .order_by(LoanPayment.id)):
-            part = "" if len(kinds) == 1 else f"{tranche_name(kinds[row.tranche_id])} · "
-            lines.append((_("Allocation"), part + _(
-                "penalty {penalty} · fees {fees} · interest {interest} · principal {principal}").format(
-                penalty=format_amount(row.penalty, currency), fees=format_amount(row.fees, currency),
-                interest=format_amount(row.interest + row.accrued_interest, currency),
-                principal=format_amount(row.principal + row.prepaid, currency))))
+    payments = list(session.scalars(select(LoanPayment).where(LoanPayment.instruction_id == instruction.id)
+                                    .order_by(LoanPayment.id)))
+    what = _(PAYMENT_KIND_NAMES[payments[0].kind]) if payments else _("Disbursement")
+    lines = [(_("Loan"), f"{loan.application.number} · {what}")]
+    for row in payments:
+        part = "" if len(kinds) == 1 else f"{tranche_name(kinds[row.tranche_id])} · "
+        for label, amount in ((_("Penalty interest"), row.penalty), (_("Fees"), row.fees),
+                              (_("Interest"), row.interest + row.accrued_interest),
+                              (_("Principal"), row.principal + row.prepaid)):
+            lines.append((part + label, f"{currency} {format_amount(amount, currency)}"))
     then = [item.position for item in _positions(session, loan, instruction.business_date, through=instruction.id)]
     remaining = sum(item.outstanding_principal for item in then)
     lines.append((_("Remaining principal"), f"{currency} {format_amount(remaining, currency)}"))

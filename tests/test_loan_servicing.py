@@ -81,7 +81,7 @@ def test_a_disbursement_to_the_account_fixes_the_schedule_from_today_and_carries
     start = db.run(lambda s: s.execute(select(LoanSchedule.start_date)).scalar_one())
     assert start == date(2026, 11, 24)
     receipt = receipts.print_receipt(db, who.officer, made.id)
-    assert ("Loan", "DK01012026000001") in receipt.details
+    assert ("Loan", "DK01012026000001 · Disbursement") in receipt.details
     assert_books_clean(db)
 
 
@@ -183,6 +183,10 @@ def test_an_on_time_repayment_pays_the_installments_interest_and_principal(db, b
     assert figures.tranches[0].position.installments[0].state == "paid"
     second = figures.tranches[0].position.installments[1]
     details = dict(receipts.print_receipt(db, who.officer, posted.id).details)
+    assert details["Loan"] == "DK01012026000001 · Repayment"
+    assert (details["Penalty interest"], details["Fees"]) == ("CNY 0.00", "CNY 0.00")
+    assert details["Interest"] == f"CNY {first.interest / 100:,.2f}"
+    assert details["Principal"] == f"CNY {first.principal / 100:,.2f}"
     assert details["Remaining principal"] == f"CNY {(12_000_00 - first.principal) / 100:,.2f}"
     assert details["Next due"] == f"2026-12-25 · CNY {(second.principal + second.interest) / 100:,.2f}"
     repay(db, bank, who, application.id, kind="prepayment", amount="1,000", choice="lower_installment")
