@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 
 from bench.measure import key_file_for, ledger_url, machine, median, p95, raw_url  # noqa: E402
 from models import Account, Customer, CustomerPhone  # noqa: E402
-from teller import bootstrap, customers, keys  # noqa: E402
+from teller import accounts, bootstrap, customers, keys  # noqa: E402
 from teller.config import LedgerLocation  # noqa: E402
 from teller.db import Database  # noqa: E402
 
@@ -73,7 +73,7 @@ def samples(db: Database, count: int, seed: int) -> list[Sample]:
             row = session.execute(
                 select(Customer.name, Customer.id_number, CustomerPhone.number, Account.number)
                 .join(CustomerPhone, (CustomerPhone.customer_id == Customer.id) & CustomerPhone.is_registered)
-                .join(Account, Account.customer_id == Customer.id)
+                .join(Account, (Account.customer_id == Customer.id) & (Account.gl_code == accounts.DEPOSIT_GL))
                 .where(Customer.id == customer_id).limit(1)
             ).first()
             if row is not None:

@@ -6,12 +6,20 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from datetime import date
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bench.lookup import Driver
+from models import Account, LoanAccount, LoanApplication, LoanSchedule, LoanSequence, StaffUser
+from teller import bootstrap, customers, keys, loan_servicing, loans, staff
+from teller.config import LedgerLocation
+from teller.loan_products import LoanFacts, LoanTerms, TrancheTerms
+from teller.loans import ApplicationDraft
 
 from tests.conftest import POSTGRES_ADMIN_URL, POSTGRES_PROBLEM
 from tests.workers import REPO_ROOT
@@ -56,8 +64,18 @@ def generated(request, tmp_path_factory) -> tuple[str, str, str]:
         url = _postgres_url(name)
         request.addfinalizer(lambda: _drop_postgres(name))
     report = bench("bench.generate", "--customers", "300", "--chunk", "100", "--floor-customers", "100",
-                   "--database", url, "--key-file", key_file, "--verify")
+                   "--loans-per-100-customers", "5", "--database", url, "--key-file", key_file, "--verify")
     return url, key_file, report
+
+
+@pytest.fixture
+def generated_ledger(generated, monkeypatch):
+    """The generated ledger opened as the workstation opens it."""
+    url, key_file, _report = generated
+    monkeypatch.setenv(keys.KEY_FILE_ENV, key_file)
+    db = bootstrap.open_database(LedgerLocation(make_url(url), "bench"))
+    yield db
+    db.dispose()
 
 
 def test_posting_benchmark_reports_every_loop_and_its_ratio(tmp_path):
@@ -94,6 +112,65 @@ def test_generator_loads_a_ledger_that_verifies_and_compares_it_with_raw_inserts
     assert re.search(rf"^raw executemany, first 100\s+\d+\s+{NUMBER}\s+\d+$", report, re.MULTILINE), report
     assert float(re.search(r"ratio teller / raw floor: ([\d.]+)", report)[1]) > 0
     assert "ledger verified: balances, entries, approvals and audit chain" in report
+    loans_line = re.search(r"^loans: (\d+) active \((\d+) with nothing due yet, (\d+) with one on-time repayment, "
+                           r"(\d+) with two, (\d+) with an installment past due\); (\d+) rows", report, re.MULTILINE)
+    assert loans_line, report
+    assert int(loans_line[1]) == 15 and all(int(count) > 0 for count in loans_line.groups()[1:]), report
+    assert "loans verified: 15 read back by loan_servicing.servicing" in report, report
+
+
+def test_generated_loans_look_real_to_loan_servicing(generated_ledger):
+    db = generated_ledger
+
+    def read(session):
+        active = session.execute(select(LoanApplication.id, LoanApplication.number, LoanApplication.customer_id)
+                                 .where(LoanApplication.state == "ACTIVE").order_by(LoanApplication.id)).all()
+        balances = dict(session.execute(select(LoanAccount.application_id, Account.balance)
+                                        .join(Account, Account.id == LoanAccount.account_id)).all())
+        versions = session.scalar(select(func.count()).select_from(LoanSchedule).where(LoanSchedule.version == 1))
+        return active, balances, versions
+
+    active, balances, versions = db.run(read, readonly=True)
+    assert len(active) == versions == 15
+    figures = {application_id: loan_servicing.servicing(db, application_id) for application_id, *_ in active}
+    for application_id, number, _customer_id in active:
+        loan = figures[application_id]
+        assert loan.state == "ACTIVE" and loan.pending_instruction_id is None
+        assert loan.outstanding_principal == balances[application_id] > 0, number
+        assert [tranche.account_number for tranche in loan.tranches] == [f"{number}-1"]
+        assert [(view.reason, view.status) for view in loan.versions] == [("disbursement", "APPROVED")]
+        assert [view.status for view in loan.disbursements] == ["APPROVED"]
+        assert all(payment.status == "APPROVED" and payment.penalty == payment.fees == 0 for payment in loan.payments)
+        assert loan.next_due is not None and loan.next_due.due_date >= loan.on
+    repaid = {len(loan.payments) for loan in figures.values()}
+    overdue = {customer_id for application_id, _number, customer_id in active if figures[application_id].days_past_due}
+    assert repaid == {0, 1, 2} and overdue
+    assert all(loan.tranches[0].position.penalty > 0 and loan.tranches[0].position.fees > 0
+               for loan in figures.values() if loan.days_past_due)  # penalty interest and the late fee run
+    borrowers = [customer_id for *_, customer_id in active]
+    assert db.run(lambda session: loan_servicing.overdue_customers(session, borrowers), readonly=True) == overdue
+    late = next(number for application_id, number, customer_id in active if customer_id in overdue)
+    assert [hit.has_overdue for hit in customers.search(db, late)] == [True]
+
+
+def test_generated_loan_numbering_continues_in_the_service(generated_ledger):
+    db = generated_ledger
+
+    def read(session):
+        officer = session.scalars(select(StaffUser).where(StaffUser.username == "officer0001")).one()
+        last = session.scalar(select(LoanSequence.last_value).where(LoanSequence.branch_id == officer.branch_id,
+                                                                    LoanSequence.year == 2026))
+        numbers = list(session.scalars(select(LoanApplication.number).where(
+            LoanApplication.branch_id == officer.branch_id).order_by(LoanApplication.number)))
+        customer_id = session.scalar(select(LoanApplication.customer_id).order_by(LoanApplication.id).limit(1))
+        return staff.actor_for(officer, "bench-test"), last, numbers, customer_id
+
+    officer, last, numbers, customer_id = db.run(read, readonly=True)
+    assert numbers[-1] == f"DK00012026{last:06d}"
+    made = loans.create_application(db, officer, ApplicationDraft(customer_id, LoanTerms(
+        "consumer", (TrancheTerms("standard", 50_000_00, Decimal("0.04"), "equal_installment", 12),),
+        date(2026, 12, 20), "装修 home renovation"), LoanFacts(monthly_income=20_000_00)))
+    assert made.number == f"DK00012026{last + 1:06d}"
 
 
 def test_generator_is_deterministic(tmp_path):
@@ -105,9 +182,13 @@ def test_generator_is_deterministic(tmp_path):
         with sqlite3.connect(tmp_path / f"{name}.sqlite3") as connection:
             reports.append(connection.execute(
                 "SELECT group_concat(name || id_number || pinyin_full, ','), (SELECT sum(balance) FROM account),"
-                " (SELECT count(*) FROM posting) FROM customer").fetchone())
+                " (SELECT count(*) FROM posting),"
+                " (SELECT group_concat(number || amount || first_due_date || purpose, ',') FROM loan_application),"
+                " (SELECT sum(principal * number + interest) FROM loan_installment),"
+                " (SELECT group_concat(paid_on || principal, ',') FROM loan_payment) FROM customer").fetchone())
     assert reports[0] == reports[1]
     assert reports[0][2] > 40  # opening balances and transfers were posted
+    assert reports[0][3].count("DK") == 2  # 5 loans per 100 customers (the default)
 
 
 def test_lookup_benchmark_reports_every_query_kind_with_its_plan(generated):
