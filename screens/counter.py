@@ -11,12 +11,13 @@ from textual.widgets import Input, Label, Select, Static
 
 from teller import counter, customers, instructions
 from teller.actor import Actor
-from teller.counter import DEPOSIT, TRANSFER, DuplicateWarning, LargeValueFlag, MovementDraft, Preview
+from teller.counter import DEPOSIT, TRANSFER, DuplicateWarning, MovementDraft, Preview
 from teller.customers import CustomerFile
 from teller.errors import InputError, TellerError
 from teller.i18n import N_, _, format_amount
 from teller.identifiers import mask_account
 from teller.instructions import InstructionView
+from teller.large_value import LargeValueFlag
 from teller.ui.commands import COUNTER_MAKERS, UserCommand
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen

@@ -23,6 +23,7 @@ from teller.loans import ORIGINATOR_ROLES, ApplicationView
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
 from teller.ui.workers import post_if_current
+from screens.counter import warning_lines
 from screens.loan_dialogs import PayeeScreen
 from screens.loan_entry import Field, fill_schedule, schedule_columns
 from screens.loan_money import BACK, MONEY_FORM_CSS, SUBMIT, MoneyForm, choice, money
@@ -210,6 +211,7 @@ class LoanDisbursementScreen(MoneyForm):
             lines.append(_("{part} {account}: {amount}, {months} months, installment {installment}").format(
                 part=tranche_name(part.tranche), account=part.account_number, amount=money(part.amount, currency),
                 months=part.schedule.months, installment=money(part.schedule.installment, currency)))
+        lines += warning_lines(None, preview.large_value)
         self.query_one("#disbursement-preview", Static).update("\n".join(lines))
         fill_schedule(self.query_one("#disbursement-schedule", DataTable), whole_loan_rows(preview), currency)
 

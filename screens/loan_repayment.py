@@ -25,6 +25,7 @@ from teller.loan_position import PREPAYMENT_CHOICES
 from teller.loans import ORIGINATOR_ROLES, ApplicationView
 from teller.ui.widgets.table import Table
 from teller.ui.workers import post_if_current
+from screens.counter import warning_lines
 from screens.loan_entry import Field, fill_schedule, schedule_columns
 from screens.loan_money import BACK, MONEY_FORM_CSS, SUBMIT, MoneyForm, choice, money
 
@@ -277,6 +278,7 @@ class LoanRepaymentScreen(MoneyForm):
         lines = [_("Debits {source}, {day}").format(source=preview.source_text, day=format_day(preview.on))]
         if preview.settles:
             lines.append(_("This payment settles the loan."))
+        lines += warning_lines(None, preview.large_value)
         rows = next((item.new_schedule for item in preview.allocations if item.new_schedule is not None), None)
         if rows is not None:
             lines.append(_("The schedule from here on ({count} installments):").format(count=len(rows)))

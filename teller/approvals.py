@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from models import Account, Customer, IdentityCheck, Instruction, JournalEntry, StaffUser
 from teller import clock, instructions, large_value
-from teller.counter import COUNTER_KINDS, DuplicateWarning, LargeValueFlag, find_duplicate
+from teller.counter import COUNTER_KINDS, DuplicateWarning, find_duplicate
 from teller.db import Database
 from teller.identifiers import mask_account, mask_id
 from teller.instructions import InstructionView
-from teller.large_value import CounterSettings, load_settings
+from teller.large_value import CounterSettings, LargeValueFlag, load_settings
 
 
 @dataclass(frozen=True)
@@ -131,11 +131,9 @@ def instruction_detail(db: Database, instruction_id: int, settings: CounterSetti
             customer_number = next(leg[0] for leg in legs if owners[leg[0]][1] is not None)
             duplicate = find_duplicate(session, instruction.branch_id, customer_number, instruction.amount, settings,
                                        before=clock.as_utc(instruction.created_at), exclude_instruction=instruction.id)
-            if instruction.kind in large_value.CASH_KINDS and instruction.currency == settings.large_value_currency:
-                total = large_value.day_total(session, customer.id, instruction.business_date, settings,
-                                              exclude_instruction=instruction.id) + instruction.amount
-                if total >= settings.large_value_threshold:
-                    flag = LargeValueFlag(total, settings.large_value_threshold, instruction.currency)
+            if instruction.kind in large_value.CASH_KINDS:
+                flag = large_value.flag_for(session, customer.id, instruction.business_date, instruction.currency,
+                                            instruction.amount, settings, exclude_instruction=instruction.id)
         reverses = None
         if view.reverses_entry_id is not None:
             reverses = session.get(JournalEntry, view.reverses_entry_id).instruction_id

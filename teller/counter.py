@@ -26,7 +26,7 @@ from teller.errors import InputError, LedgerError, status_name
 from teller.i18n import _, format_day
 from teller.identifiers import compact, mask_account
 from teller.instructions import MAX_NARRATIVE, InstructionRequest, InstructionView
-from teller.large_value import CounterSettings, load_settings
+from teller.large_value import CounterSettings, LargeValueFlag, load_settings
 from teller.ledger import Leg, entry_legs, mirror
 from teller.money import Money, format_minor, parse_amount
 
@@ -70,15 +70,6 @@ class DuplicateWarning:
 
     instruction_id: int
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class LargeValueFlag:
-    """The customer's cash of the day, this movement included, reaches the large-value threshold."""
-
-    day_total: int
-    threshold: int
-    currency: str
 
 
 @dataclass(frozen=True)
@@ -236,12 +227,9 @@ def _check_funds(session: Session, kind: str, account: Account, counter_number: 
 
 def _large_value(session: Session, kind: str, customer_id: int, business_date: date, amount: Money,
                  settings: CounterSettings) -> LargeValueFlag | None:
-    if kind not in large_value.CASH_KINDS or amount.currency != settings.large_value_currency:
+    if kind not in large_value.CASH_KINDS:
         return None
-    total = large_value.day_total(session, customer_id, business_date, settings) + amount.minor
-    if total < settings.large_value_threshold:
-        return None
-    return LargeValueFlag(total, settings.large_value_threshold, amount.currency)
+    return large_value.flag_for(session, customer_id, business_date, amount.currency, amount.minor, settings)
 
 
 def preview(db: Database, actor: Actor, draft: MovementDraft, settings: CounterSettings | None = None) -> Preview:

@@ -49,6 +49,15 @@ def load_settings() -> CounterSettings:
 
 
 @dataclass(frozen=True)
+class LargeValueFlag:
+    """The customer's cash of the day, this movement included, reaches the large-value threshold."""
+
+    day_total: int
+    threshold: int
+    currency: str
+
+
+@dataclass(frozen=True)
 class LargeValueLine:
     instruction_id: int
     kind: str
@@ -136,6 +145,16 @@ def day_total(session: Session, customer_id: int, business_date: date, settings:
     rows = _cash_instructions(session, business_date, ("PENDING", "APPROVED"), settings.large_value_currency)
     return sum(instruction.amount for instruction, _number, owner, _cash_in in rows
                if owner == customer_id and instruction.id != exclude_instruction)
+
+
+def flag_for(session: Session, customer_id: int, business_date: date, currency: str, amount: int,
+             settings: CounterSettings, *, exclude_instruction: int | None = None) -> LargeValueFlag | None:
+    """The flag for one more cash movement of `amount` by this customer today, if the day reaches the threshold."""
+    if currency != settings.large_value_currency:
+        return None
+    total = day_total(session, customer_id, business_date, settings, exclude_instruction=exclude_instruction) + amount
+    return LargeValueFlag(total, settings.large_value_threshold, currency) if total >= settings.large_value_threshold \
+        else None
 
 
 def large_value_report(db: Database, branch_id: int, business_date: date,

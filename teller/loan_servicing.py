@@ -25,13 +25,14 @@ from models import (
     Account, Branch, Customer, Instruction, LoanAccount, LoanApplication, LoanDisbursement, LoanInstallment,
     LoanPayee, LoanPayment, LoanProduct, LoanSchedule, LoanTranche, LoanWaiver, StaffUser,
 )
-from teller import accounts, audit, clock, drawers, instructions, loans, schedule
+from teller import accounts, audit, clock, drawers, instructions, large_value, loans, schedule
 from teller.actor import Actor
 from teller.db import Database
 from teller.documents import Document
 from teller.errors import ApprovalError, InputError, LedgerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.instructions import CHECKER_ROLES, InstructionRequest, InstructionView
+from teller.large_value import LargeValueFlag
 from teller.ledger import Leg
 from teller.loan_position import (
     PREPAYMENT_CHOICES, Allocation, InstallmentState, Payment, PayoffQuote, Position, Terms, Waiver,
@@ -127,6 +128,7 @@ class DisbursementPreview:
     first_due: date
     tranches: tuple[TrancheSchedule, ...]
     narrative: str
+    large_value: LargeValueFlag | None  # cash paid out that takes the customer's cash of the day to the threshold
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ class RepaymentPreview:
     before: tuple[TranchePosition, ...]
     settles: bool
     narrative: str
+    large_value: LargeValueFlag | None  # cash paid in that takes the customer's cash of the day to the threshold
 
 
 @dataclass(frozen=True)
@@ -534,6 +537,14 @@ def _cash_drawer(session: Session, actor: Actor, branch: Branch) -> Account:
         Account.number == accounts.drawer_number(branch.code, actor.username))).scalar_one()
 
 
+def _cash_flag(session: Session, loan: _Loan, cash: bool, amount: int) -> LargeValueFlag | None:
+    """The large-value flag for loan money paid or taken in cash (the day's report lists it too)."""
+    if not cash:
+        return None
+    return large_value.flag_for(session, loan.customer.id, loan.branch.business_date, loan.application.currency,
+                                amount, large_value.load_settings())
+
+
 def _narrative(typed: str, default: str) -> str:
     return " ".join(typed.split()) or default
 
@@ -597,7 +608,8 @@ def _prepare_disbursement(session: Session, actor: Actor, draft: DisbursementDra
         currency=application.currency, amount=application.amount, destination=draft.destination,
         destination_text=destination_text, credited_account=credited.number, disbursed_on=disbursed_on,
         first_due=first_due, tranches=planned,
-        narrative=_narrative(draft.narrative, _("Disbursement of loan {number}").format(number=application.number)))
+        narrative=_narrative(draft.narrative, _("Disbursement of loan {number}").format(number=application.number)),
+        large_value=_cash_flag(session, loan, draft.destination == "cash", application.amount))
     return _PreparedDisbursement(preview, legs, loan)
 
 
@@ -821,7 +833,8 @@ def _prepare_repayment(session: Session, actor: Actor, draft: RepaymentDraft) ->
         currency=currency, kind=draft.kind, source_text=source_text, debited_account=source.number, on=on, total=total,
         allocations=tuple(allocations), before=_tranche_positions(items), settles=settles,
         narrative=_narrative(draft.narrative, _("{payment} of loan {number}").format(payment=name,
-                                                                                     number=application.number)))
+                                                                                     number=application.number)),
+        large_value=_cash_flag(session, loan, draft.kind != "fund_centre" and draft.source == "cash", total))
     return _PreparedRepayment(preview, legs, loan, items, instruction_kind)
 
 

@@ -150,6 +150,8 @@ def test_a_cash_disbursement_is_paid_by_a_teller_from_an_open_drawer_and_reporte
     with pytest.raises(LedgerError, match="drawer is not open"):
         loan_servicing.request_disbursement(db, bank.teller, cash)
     open_drawer(db, bank, 100_000_00)
+    flag = loan_servicing.preview_disbursement(db, bank.teller, cash).large_value
+    assert (flag.day_total, flag.threshold) == (60_000_00, 50_000_00)
     made = loan_servicing.request_disbursement(db, bank.teller, cash)
     instructions.approve(db, made.id, bank.manager)
     assert balance(db, bank.drawer) == 40_000_00
@@ -158,12 +160,17 @@ def test_a_cash_disbursement_is_paid_by_a_teller_from_an_open_drawer_and_reporte
     assert [(entry.customer_id, entry.withdrawals, entry.deposits) for entry in report] == [
         (who.customer_id, 60_000_00, 0)]
     assert report[0].lines[0].account_number == "DK01012026000001-1"
+    payoff = loan_servicing.preview_repayment(db, bank.teller, RepaymentDraft(application.id, "payoff", "cash"))
+    assert payoff.large_value.day_total == 60_000_00 + payoff.total  # cash out and back in, the same day
     assert_books_clean(db)
 
 
 def test_a_loan_paid_into_an_account_is_not_cash(db, bank):
     who = borrower(db, bank)
-    disbursed(db, bank, who, consumer_terms(60_000_00))
+    application = signed(db, bank, who, consumer_terms(60_000_00))
+    draft = DisbursementDraft(application.id, "account", account_number=who.account, idempotency_key=new_key())
+    assert loan_servicing.preview_disbursement(db, who.officer, draft).large_value is None
+    instructions.approve(db, loan_servicing.request_disbursement(db, who.officer, draft).id, bank.supervisor)
     assert large_value.large_value_report(db, bank.branch_id, date(2026, 11, 24)) == []
 
 

@@ -227,7 +227,8 @@ async def test_a_teller_takes_a_repayment_from_the_customer_file_with_the_alloca
         assert "2026-12-25 1,023.72" in text  # the next due date and amount after it
         receipt = await post_with_receipt(pilot, money)
         assert "Loan repayment" in receipt and "Remaining principal" in receipt
-        assert f"principal {expected.principal / 100:,.2f}" in receipt
+        principal_line = next(line for line in receipt.splitlines() if line.split()[:1] == ["Principal"])
+        assert principal_line.split() == ["Principal", "CNY", f"{expected.principal / 100:,.2f}"]
         await shows(pilot, f"Outstanding CNY {expected.remaining_principal / 100:,.2f}", "next due 2026-12-25")
         app.screen.query_one("#application-tabs").active = "tab-payments"
         await settle(pilot)
