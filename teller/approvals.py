@@ -131,9 +131,10 @@ def instruction_detail(db: Database, instruction_id: int, settings: CounterSetti
             customer_number = next(leg[0] for leg in legs if owners[leg[0]][1] is not None)
             duplicate = find_duplicate(session, instruction.branch_id, customer_number, instruction.amount, settings,
                                        before=clock.as_utc(instruction.created_at), exclude_instruction=instruction.id)
-            if instruction.kind in large_value.CASH_KINDS:
-                flag = large_value.flag_for(session, customer.id, instruction.business_date, instruction.currency,
-                                            instruction.amount, settings, exclude_instruction=instruction.id)
+        cash = any(owners[leg[0]][0].gl_code == large_value.DRAWER_GL for leg in legs if leg[0] in owners)
+        if instruction.kind in large_value.CASH_KINDS and cash and customer is not None:
+            flag = large_value.flag_for(session, customer.id, instruction.business_date, instruction.currency,
+                                        instruction.amount, settings, exclude_instruction=instruction.id)
         reverses = None
         if view.reverses_entry_id is not None:
             reverses = session.get(JournalEntry, view.reverses_entry_id).instruction_id

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from models import Instruction, LoanAccount, LoanDisbursement, LoanSchedule
-from teller import accounts, customers, instructions, large_value, loan_servicing, loans, receipts
+from teller import accounts, approvals, customers, instructions, large_value, loan_servicing, loans, receipts
 from teller.errors import ApprovalError, InputError, LedgerError
 from teller.loan_products import LoanTerms, TrancheTerms
 from teller.loan_servicing import (
@@ -153,6 +153,7 @@ def test_a_cash_disbursement_is_paid_by_a_teller_from_an_open_drawer_and_reporte
     flag = loan_servicing.preview_disbursement(db, bank.teller, cash).large_value
     assert (flag.day_total, flag.threshold) == (60_000_00, 50_000_00)
     made = loan_servicing.request_disbursement(db, bank.teller, cash)
+    assert approvals.instruction_detail(db, made.id).large_value.day_total == 60_000_00  # the checker sees it too
     instructions.approve(db, made.id, bank.manager)
     assert balance(db, bank.drawer) == 40_000_00
     assert loans.get_application(db, application.id).state == "ACTIVE"
