@@ -68,8 +68,9 @@ def choice(select: Select) -> str | None:
 
 
 class MoneyForm(TellerScreen):
-    """A form over one loan that makes a money instruction. Subclasses compose `Field`s and say how to
-    read the draft, preview it (`run_preview`) and request it (`request`)."""
+    """A form over one loan that makes a money instruction. Subclasses compose `Field`s and define five
+    hooks: `draft()` (the typed draft, or None before the form has loaded), `call_preview(draft)` and
+    `call_request(draft)` (the service calls, run in workers), `show_preview(preview)` and `clear_preview()`."""
 
     FIELD_KEYS: dict[str, str] = {}  # the service's field name -> the Field's key: a refusal shows under it
 
@@ -103,23 +104,6 @@ class MoneyForm(TellerScreen):
         self.preview = None
         self.made: InstructionView | None = None  # the instruction this form made (then it only waits or posts)
         self._submitting = False
-
-    # --- What subclasses give ------------------------------------------------------------------------
-
-    def draft(self):
-        raise NotImplementedError
-
-    def call_preview(self, draft):
-        raise NotImplementedError
-
-    def call_request(self, draft) -> InstructionView:
-        raise NotImplementedError
-
-    def show_preview(self, preview) -> None:
-        raise NotImplementedError
-
-    def clear_preview(self) -> None:
-        raise NotImplementedError
 
     def summary(self, made: InstructionView) -> str:
         return _("{kind} {amount} {currency}, instruction {id}").format(

@@ -17,6 +17,7 @@ which is why a waiver moves no money: it is a second-keyed record that lowers wh
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -169,7 +170,7 @@ class TrancheAllocation:
 class TranchePosition:
     tranche: str
     account_number: str
-    annual_rate: object
+    annual_rate: Decimal
     position: Position
     payoff: PayoffQuote
 
