@@ -104,7 +104,7 @@ def open_database(location: LedgerLocation) -> Database:
     """Open a migrated ledger with its key; refuse an old schema or the wrong key with a clear line."""
     engine = plain_engine(location.url)
     try:
-        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+        current, head = migrate.current_revision(engine), migrate.head_revision()
     except OperationalError as error:
         raise _unreachable(location, error) from error
     finally:

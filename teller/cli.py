@@ -106,7 +106,7 @@ def db() -> None:
 def db_upgrade() -> None:
     """Migrate the ledger to the newest schema (creating a new ledger and its key if needed)."""
     database, created = bootstrap.upgrade(_location(), _operator())
-    head = migrate.head_revision(database.engine)
+    head = migrate.head_revision()
     database.dispose()
     click.echo(f"{'Created a new ledger' if created else 'Ledger upgraded'}: schema at {head}")
 
@@ -121,7 +121,7 @@ def db_status() -> None:
         return
     engine = bootstrap.plain_engine(location.url)
     try:
-        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+        current, head = migrate.current_revision(engine), migrate.head_revision()
     except DBAPIError as error:
         raise TellerError(f"cannot open the ledger: {str(error.orig).strip().splitlines()[0]}") from error
     finally:

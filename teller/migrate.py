@@ -1,19 +1,24 @@
-"""Running the packaged Alembic migrations against a Teller database."""
+"""Running the packaged Alembic migrations against a Teller database.
+
+Opening a ledger only compares its schema revision with the newest one this code was written for
+(`migrations.HEAD`), without loading Alembic and every migration script: that check is on the path to the
+workstation's first screen. Alembic itself is imported when a migration runs; a test holds `HEAD` to the
+scripts' own head."""
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 import migrations
 
 SCRIPT_LOCATION = str(Path(migrations.__file__).parent)
+VERSION_TABLE = "alembic_version"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -29,17 +34,25 @@ def _with_connection(engine: Engine, action) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     _with_connection(engine, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     _with_connection(engine, lambda config: command.downgrade(config, revision))
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision() -> str:
+    """The newest schema revision of the packaged migrations."""
+    return migrations.HEAD
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The ledger's schema revision, or None for a database no migration has touched."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()

@@ -10,7 +10,6 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-import cn2an
 from babel.numbers import get_currency_precision
 
 from teller.errors import InputError
@@ -125,4 +124,6 @@ def amount_in_words_rmb(minor: int) -> str:
     """A CNY amount in capital Chinese numerals (大写金额) as receipts print it: 10000.00 -> 壹万元整."""
     if not isinstance(minor, int) or minor < 0:
         raise ValueError("amount_in_words_rmb takes a non-negative integer of fen")
+    import cn2an  # its conversion tables take a noticeable part of a second to load; only receipts need them
+
     return cn2an.an2cn(f"{Decimal(minor).scaleb(-2):.2f}", "rmb")

@@ -557,6 +557,6 @@ def test_migration_matches_the_models_and_downgrades_cleanly(location):
             assert not {"customer", "customer_phone", "customer_change", "pending_instruction_account"} & tables
             assert not any(name.startswith("customer_name_fts") for name in tables)
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == migrate.head_revision(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
     finally:
         engine.dispose()

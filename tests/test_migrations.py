@@ -73,17 +73,19 @@ def teller_objects(engine: Engine) -> set[tuple[str, str]]:
     return {(kind, name) for kind, name in schema_objects(engine) if name not in ALEMBIC_OWN}
 
 
-def test_migrations_have_a_single_head():
+def test_migrations_have_a_single_head_and_the_code_names_it():
+    """Opening a ledger compares its revision with `migrations.HEAD`, so that must be the scripts' head."""
     config = Config()
     config.set_main_option("script_location", migrate.SCRIPT_LOCATION)
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"migration branches need a merge: heads {heads}"
+    assert migrate.head_revision() == heads[0], "set migrations.HEAD to the newest migration's revision"
 
 
 def test_upgrade_to_head_creates_the_schema_and_its_enforcement(empty_engine):
     assert migrate.current_revision(empty_engine) is None
     migrate.upgrade(empty_engine)
-    assert migrate.current_revision(empty_engine) == migrate.head_revision(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
     kinds = {kind for kind, _ in teller_objects(empty_engine)}
     assert {"table", "index", "trigger"} <= kinds
     if empty_engine.dialect.name == "postgresql":
@@ -97,7 +99,7 @@ def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(empty_engi
     assert migrate.current_revision(empty_engine) is None
     assert teller_objects(empty_engine) == set(), "objects left behind by the downgrade"
     migrate.upgrade(empty_engine)
-    assert migrate.current_revision(empty_engine) == migrate.head_revision(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
     assert teller_objects(empty_engine) == migrated
 
 
