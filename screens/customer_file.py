@@ -12,7 +12,7 @@ from teller.ui.commands import COUNTER_MAKERS, CUSTOMER_MAKERS, UserCommand
 from teller.customers import CustomerFile, TransactionLine, TransactionPage
 from teller.errors import TellerError
 from teller.loans import ORIGINATOR_ROLES
-from teller.i18n import N_, _, format_amount, format_day
+from teller.i18n import N_, _, format_amount, format_day, format_moment
 from teller.ui.widgets.table import Table
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
@@ -153,7 +153,7 @@ class CustomerFileScreen(TellerScreen):
         notes = self.query_one("#notes", DataTable)
         notes.clear()
         for note in file.notes:
-            notes.add_row(note.created_at.strftime("%Y-%m-%d %H:%M"), note.staff_name, note.text)
+            notes.add_row(format_moment(note.created_at), note.staff_name, note.text)
         self.query_one("#transactions", DataTable).clear()
         self.line_by_key.clear()
         self._add_page(message.page)

@@ -2,6 +2,8 @@
 
 Every command prints one clear line on error (no traceback) and exits non-zero. Commands that change
 staff, roles, policy or loan products are four-eyes: one admin proposes (`--as`), another approves.
+What a command prints is in the language `--lang` / `TELLER_LANG` chooses; the group callback sets it
+before any command runs, so messages are translated where they are printed.
 """
 
 import json
@@ -11,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from rich.cells import cell_len
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -22,9 +25,17 @@ from teller import (
 from teller.actor import Actor, system_actor
 from teller.db import Database
 from teller.errors import TellerError
+from teller.i18n import _
 from teller.money import format_minor
 
 BOOTSTRAP_ADMINS = 2  # until two admins exist, `staff add` without --as may create staff directly
+
+
+class Refusal(click.ClickException):
+    """One line on standard error, its "Error:" in the user's language, and exit 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(_("Error: {message}").format(message=self.format_message()), file=file, err=True)
 
 
 class TellerGroup(click.Group):
@@ -34,10 +45,19 @@ class TellerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TellerError as error:
-            raise click.ClickException(str(error)) from error
+            raise Refusal(str(error)) from error
         except DBAPIError as error:
             detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise click.ClickException(f"database error: {detail}") from error
+            raise Refusal(_("database error: {detail}").format(detail=detail)) from error
+
+
+def _left(text: str, width: int) -> str:
+    """`text` padded to `width` terminal cells (a Chinese character takes two), for aligned columns."""
+    return text + " " * max(width - cell_len(text), 0)
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(width - cell_len(text), 0) + text
 
 
 def _location() -> config.LedgerLocation:
@@ -55,8 +75,8 @@ def _operator() -> Actor:
 
 
 def _sign_in(db: Database, username: str, purpose: str) -> Actor:
-    password = click.prompt(f"Password for {username}", hide_input=True)
-    code = click.prompt("Authenticator code")
+    password = click.prompt(_("Password for {username}").format(username=username), hide_input=True)
+    code = click.prompt(_("Authenticator code"))
     return authentication.authenticate(db, username, password, code, config.terminal_id(), purpose=purpose)
 
 
@@ -73,25 +93,28 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--lang") from error
     if ctx.invoked_subcommand is None:
+        idle_seconds = _idle_seconds()
         location = config.resolve_ledger()
-        run_workstation(bootstrap.open_database(location), location.describe())
+        run_workstation(bootstrap.open_database(location), location.describe(), idle_seconds=idle_seconds)
 
 
 def _idle_seconds() -> float:
+    """`TELLER_IDLE_MINUTES` in seconds, checked before any ledger is opened or built."""
     minutes = os.environ.get("TELLER_IDLE_MINUTES", "5")
     try:
         value = float(minutes)
     except ValueError as error:
-        raise TellerError(f"TELLER_IDLE_MINUTES must be a number of minutes, not {minutes!r}") from error
+        raise TellerError(_("TELLER_IDLE_MINUTES must be a number of minutes, not {value!r}").format(
+            value=minutes)) from error
     if value <= 0:
-        raise TellerError("TELLER_IDLE_MINUTES must be more than zero")
+        raise TellerError(_("TELLER_IDLE_MINUTES must be more than zero"))
     return value * 60
 
 
-def run_workstation(database: Database, ledger_line: str, *, demo_ledger: bool = False) -> None:
+def run_workstation(database: Database, ledger_line: str, *, idle_seconds: float, demo_ledger: bool = False) -> None:
     from teller.ui.app import TellerApp
 
-    TellerApp(database, ledger_line, idle_seconds=_idle_seconds(), demo_ledger=demo_ledger).run()
+    TellerApp(database, ledger_line, idle_seconds=idle_seconds, demo_ledger=demo_ledger).run()
 
 
 # --- db -----------------------------------------------------------------------------------------------
@@ -108,7 +131,8 @@ def db_upgrade() -> None:
     database, created = bootstrap.upgrade(_location(), _operator())
     head = migrate.head_revision()
     database.dispose()
-    click.echo(f"{'Created a new ledger' if created else 'Ledger upgraded'}: schema at {head}")
+    done = _("Created a new ledger: schema at {head}") if created else _("Ledger upgraded: schema at {head}")
+    click.echo(done.format(head=head))
 
 
 @db.command("status")
@@ -117,17 +141,19 @@ def db_status() -> None:
     location = config.resolve_ledger()
     click.echo(location.describe())
     if location.is_sqlite and not Path(location.url.database).expanduser().exists():
-        click.echo("Schema: no ledger file yet: run `teller db upgrade`")
+        click.echo(_("Schema: no ledger file yet: run `teller db upgrade`"))
         return
     engine = bootstrap.plain_engine(location.url)
     try:
         current, head = migrate.current_revision(engine), migrate.head_revision()
     except DBAPIError as error:
-        raise TellerError(f"cannot open the ledger: {str(error.orig).strip().splitlines()[0]}") from error
+        raise TellerError(_("cannot open the ledger: {detail}").format(
+            detail=str(error.orig).strip().splitlines()[0])) from error
     finally:
         engine.dispose()
-    state = "up to date" if current == head else "needs `teller db upgrade`"
-    click.echo(f"Schema: {current or 'empty'} (newest {head}): {state}")
+    state = _("up to date") if current == head else _("needs `teller db upgrade`")
+    click.echo(_("Schema: {current} (newest {head}): {state}").format(
+        current=current or _("empty"), head=head, state=state))
 
 
 # --- ledger and audit --------------------------------------------------------------------------------
@@ -144,16 +170,17 @@ def ledger_verify() -> None:
     database = _open()
     report = database.run(ledger.verify, readonly=True)
     if not report.ok:
-        raise TellerError(f"ledger verify FAILED: {report.problem}")
-    click.echo(f"Ledger verified: {report.accounts} accounts, {report.entries} entries, {report.postings} postings; "
-               "every entry balances and is four-eyes approved; every balance equals its postings")
+        raise TellerError(_("ledger verify FAILED: {problem}").format(problem=report.problem))
+    click.echo(_("Ledger verified: {accounts} accounts, {entries} entries, {postings} postings; every entry "
+                 "balances and is four-eyes approved; every balance equals its postings").format(
+        accounts=report.accounts, entries=report.entries, postings=report.postings))
 
 
 @ledger_group.command("trial-balance")
 def ledger_trial_balance() -> None:
     """Debit and credit totals by GL code and currency."""
     rows = _open().run(ledger.trial_balance, readonly=True)
-    click.echo(f"{'GL':<6} {'CCY':<4} {'Debit':>22} {'Credit':>22}")
+    click.echo(" ".join((_left(_("GL"), 6), _left(_("CCY"), 4), _right(_("Debit"), 22), _right(_("Credit"), 22))))
     totals: dict[str, list[int]] = {}
     for row in rows:
         click.echo(f"{row.gl_code:<6} {row.currency:<4} {format_minor(row.debit, row.currency):>22} "
@@ -162,8 +189,9 @@ def ledger_trial_balance() -> None:
         total[0] += row.debit
         total[1] += row.credit
     for currency, (debit, credit) in totals.items():
-        state = "balanced" if debit == credit else "OUT OF BALANCE"
-        click.echo(f"{'Total':<6} {currency:<4} {format_minor(debit, currency):>22} "
+        state = _("balanced") if debit == credit else _("OUT OF BALANCE")
+        total_label = _left(_("Total"), 6)
+        click.echo(f"{total_label} {currency:<4} {format_minor(debit, currency):>22} "
                    f"{format_minor(credit, currency):>22}  {state}")
     if any(debit != credit for debit, credit in totals.values()):
         sys.exit(1)
@@ -179,8 +207,9 @@ def audit_verify() -> None:
     """Check the whole hash chain; exit 1 naming the first row altered, removed, inserted or reordered."""
     report = _open().run(lambda session: audit.verify_chain(session, session.info["audit_key"]), readonly=True)
     if not report.ok:
-        raise TellerError(f"audit verify FAILED: {report.problem}")
-    click.echo(f"Audit chain verified: {report.rows} rows; head row {report.head_seq} hash {report.head_hash[:16]}")
+        raise TellerError(_("audit verify FAILED: {problem}").format(problem=report.problem))
+    click.echo(_("Audit chain verified: {rows} rows; head row {seq} hash {hash}").format(
+        rows=report.rows, seq=report.head_seq, hash=report.head_hash[:16]))
 
 
 # --- branches -----------------------------------------------------------------------------------------
@@ -200,7 +229,7 @@ def branch_add(code: str, name: str, business_date, head_office: bool) -> None:
     """Create a branch with its vault, income, suspense and clearing accounts."""
     day = business_date.date() if business_date else date.today()
     accounts.create_branch(_open(), _operator(), code, name, day, head_office=head_office)
-    click.echo(f"Branch {code.upper()} created, business date {day}")
+    click.echo(_("Branch {code} created, business date {day}").format(code=code.upper(), day=day))
 
 
 # --- staff --------------------------------------------------------------------------------------------
@@ -228,31 +257,33 @@ def staff_add(username: str, display_name: str, branch_code: str, roles: str, ad
     """Propose a new staff user (directly created only while the ledger has fewer than two admins)."""
     database = _open()
     role_list = tuple(role.strip() for role in roles.split(",") if role.strip())
-    password = click.prompt(f"New password for {username}", hide_input=True, confirmation_prompt=True)
+    password = click.prompt(_("New password for {username}").format(username=username), hide_input=True,
+                            confirmation_prompt=_("Repeat for confirmation"))
     if admin_username is None:
         if _admin_count(database) >= BOOTSTRAP_ADMINS:
-            raise TellerError("this ledger has its admins: propose the change with --as ADMIN")
+            raise TellerError(_("this ledger has its admins: propose the change with --as ADMIN"))
         database.run(lambda session: staff.create_staff(
             session, _operator(), username=username, display_name=display_name, branch_code=branch_code,
             roles=role_list, password=password))
-        click.echo(f"Created {username} (set-up: fewer than {BOOTSTRAP_ADMINS} admins). "
-                   f"Next: teller staff enroll-totp {username}")
+        click.echo(_("Created {username} (set-up: fewer than {count} admins). Next: teller staff enroll-totp "
+                     "{username}").format(username=username, count=BOOTSTRAP_ADMINS))
         return
     admin = _sign_in(database, admin_username, "admin")
     change = admin_changes.propose_staff(database, admin, username=username, display_name=display_name,
                                          branch_code=branch_code, roles=role_list, password=password)
-    click.echo(f"Proposed admin change {change.id} (staff.add {username}): another admin approves with "
-               f"`teller admin approve {change.id} --as ADMIN`")
+    click.echo(_("Proposed admin change {id} (staff.add {username}): another admin approves with "
+                 "`teller admin approve {id} --as ADMIN`").format(id=change.id, username=username))
 
 
 @staff_group.command("list")
 def staff_list() -> None:
     """Staff users with branch, roles and state."""
-    click.echo(f"{'User':<16} {'Branch':<8} {'Roles':<30} {'State':<10} TOTP")
+    click.echo(" ".join((_left(_("User"), 16), _left(_("Branch"), 8), _left(_("Roles"), 30), _left(_("State"), 10),
+                         _("Authenticator"))))
     for user in staff.list_staff(_open()):
-        state = "active" if user.active else "locked"
-        click.echo(f"{user.username:<16} {user.branch_code:<8} {','.join(user.roles):<30} {state:<10} "
-                   f"{'yes' if user.totp_active else 'no'}")
+        state = _left(_("enabled") if user.active else _("locked"), 10)
+        enrolled = _("yes") if user.totp_active else _("no")
+        click.echo(f"{user.username:<16} {user.branch_code:<8} {','.join(user.roles):<30} {state} {enrolled}")
 
 
 @staff_group.command("lock")
@@ -263,7 +294,7 @@ def staff_lock(username: str, admin_username: str, reason: str) -> None:
     """Lock a user at once (unlocking needs two admins)."""
     database = _open()
     staff.lock(database, _sign_in(database, admin_username, "admin"), username, reason)
-    click.echo(f"{username} is locked")
+    click.echo(_("{username} is locked").format(username=username))
 
 
 @staff_group.command("unlock")
@@ -273,7 +304,8 @@ def staff_unlock(username: str, admin_username: str) -> None:
     """Propose unlocking a user; a second admin approves."""
     database = _open()
     change = admin_changes.propose_unlock(database, _sign_in(database, admin_username, "admin"), username)
-    click.echo(f"Proposed admin change {change.id} (unlock {username}): another admin approves it")
+    click.echo(_("Proposed admin change {id} (unlock {username}): another admin approves it").format(
+        id=change.id, username=username))
 
 
 @staff_group.command("enroll-totp")
@@ -285,10 +317,10 @@ def staff_enroll_totp(username: str) -> None:
     database = _open()
     secret, uri = staff.begin_totp_enrolment(database, _operator(), username)
     segno.make(uri, error="m").terminal(compact=True)
-    click.echo(f"Scan the code above, or type this secret into the authenticator: {secret}")
-    code = click.prompt("First code the authenticator shows")
+    click.echo(_("Scan the code above, or type this secret into the authenticator: {secret}").format(secret=secret))
+    code = click.prompt(_("First code the authenticator shows"))
     staff.confirm_totp_enrolment(database, _operator(), username, code)
-    click.echo(f"Authenticator enrolled for {username}")
+    click.echo(_("Authenticator enrolled for {username}").format(username=username))
 
 
 # --- admin changes ----------------------------------------------------------------------------------------
@@ -302,7 +334,8 @@ def admin_group() -> None:
 @admin_group.command("pending")
 def admin_pending() -> None:
     for change in admin_changes.pending(_open()):
-        click.echo(f"{change.id:>5}  {change.kind:<14} by staff {change.proposed_by}  {change.summary}")
+        proposer = _("by staff {id}").format(id=change.proposed_by)
+        click.echo(f"{change.id:>5}  {change.kind:<14} {proposer}  {change.summary}")
 
 
 @admin_group.command("approve")
@@ -311,7 +344,7 @@ def admin_pending() -> None:
 def admin_approve(change_id: int, admin_username: str) -> None:
     database = _open()
     view = admin_changes.decide(database, change_id, _sign_in(database, admin_username, "admin"), approve=True)
-    click.echo(f"Admin change {view.id} applied")
+    click.echo(_("Admin change {id} applied").format(id=view.id))
 
 
 @admin_group.command("reject")
@@ -322,7 +355,7 @@ def admin_reject(change_id: int, admin_username: str, reason: str) -> None:
     database = _open()
     admin_changes.decide(database, change_id, _sign_in(database, admin_username, "admin"), approve=False,
                          reason=reason)
-    click.echo(f"Admin change {change_id} rejected")
+    click.echo(_("Admin change {id} rejected").format(id=change_id))
 
 
 # --- policy and instructions --------------------------------------------------------------------------------
@@ -338,8 +371,9 @@ def policy_group() -> None:
 @click.option("--currency", default="CNY")
 def policy_show(kind: str, currency: str) -> None:
     table = _open().run(lambda session: policy.authorities(session, kind, currency), readonly=True)
-    click.echo(f"Authority for {kind} in {currency}:")
-    click.echo(f"{'Role':<16} {'Level':>5} {'Alone up to':>20} {'Jointly up to':>20}")
+    click.echo(_("Authority for {kind} in {currency}:").format(kind=kind, currency=currency))
+    click.echo(" ".join((_left(_("Role"), 16), _right(_("Level"), 5), _right(_("Alone up to"), 20),
+                         _right(_("Jointly up to"), 20))))
     for authority in sorted(table.values(), key=lambda item: item.level):
         click.echo(f"{authority.role:<16} {authority.level:>5} {format_minor(authority.single_limit, currency):>20} "
                    f"{format_minor(authority.joint_limit, currency):>20}")
@@ -353,9 +387,10 @@ def product_group() -> None:
 @product_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include withdrawn products.")
 def product_list(show_all: bool) -> None:
-    click.echo(f"{'Code':<20} {'Version':>7} {'Active':<6} Name")
+    click.echo(" ".join((_left(_("Code"), 20), _right(_("Version"), 7), _left(_("Offered"), 6), _("Product"))))
     for product in loans.list_products(_open(), active_only=not show_all):
-        click.echo(f"{product.code:<20} {product.version:>7} {'yes' if product.active else 'no':<6} "
+        offered = _left(_("yes") if product.active else _("no"), 6)
+        click.echo(f"{product.code:<20} {product.version:>7} {offered} "
                    f"{product.name_en} / {product.name_zh}")
 
 
@@ -375,11 +410,12 @@ def product_propose(definition_file, admin_username: str, withdraw: bool) -> Non
     try:
         definition = json.load(definition_file)
     except json.JSONDecodeError as error:
-        raise click.BadParameter(f"not JSON: {error}", param_hint="DEFINITION_FILE") from error
+        raise click.BadParameter(_("not JSON: {error}").format(error=error), param_hint="DEFINITION_FILE") from error
     database = _open()
     change = admin_changes.propose_product(database, _sign_in(database, admin_username, "admin"), definition,
                                            active=not withdraw)
-    click.echo(f"Proposed admin change {change.id} (loan product {change.summary['code']}): another admin approves it")
+    click.echo(_("Proposed admin change {id} (loan product {code}): another admin approves it").format(
+        id=change.id, code=change.summary["code"]))
 
 
 @cli.group("instruction")
@@ -391,7 +427,8 @@ def instruction_group() -> None:
 @click.option("--status", type=click.Choice(["pending", "approved", "rejected", "cancelled", "expired"]))
 @click.option("--limit", default=50, show_default=True)
 def instruction_list(status: str | None, limit: int) -> None:
-    click.echo(f"{'Id':>7} {'Kind':<18} {'Status':<10} {'Amount':>20} {'Maker':>6} {'Checker':>7}  Narrative")
+    click.echo(" ".join((_right(_("Id"), 7), _left(_("Kind"), 18), _left(_("Status"), 10), _right(_("Amount"), 20),
+                         _right(_("Maker"), 6), _right(_("Checker"), 7), " " + _("Narrative"))))
     for view in instructions.list_instructions(_open(), status=status, limit=limit):
         click.echo(f"{view.id:>7} {view.kind:<18} {view.status:<10} "
                    f"{view.currency + ' ' + format_minor(view.amount, view.currency):>20} {view.maker_id:>6} "
@@ -403,16 +440,17 @@ def instruction_list(status: str | None, limit: int) -> None:
 def instruction_show(instruction_id: int) -> None:
     view = instructions.get(_open(), instruction_id)
     for label, value in (
-        ("Instruction", view.id), ("Kind", view.kind), ("Status", view.status),
-        ("Amount", f"{view.currency} {format_minor(view.amount, view.currency)}"), ("Narrative", view.narrative),
-        ("Branch", view.branch_id), ("Business date", view.business_date), ("Maker", view.maker_id),
-        ("Checker", view.checker_id or "-"), ("Second checker", view.second_checker_id or "-"),
-        ("Keys needed", view.required_checkers), ("Created", view.created_at), ("Expires", view.expires_at),
-        ("Entry", view.entry_id or "-"), ("Reason", view.reason or "-"),
+        (_("Instruction"), view.id), (_("Kind"), view.kind), (_("Status"), view.status),
+        (_("Amount"), f"{view.currency} {format_minor(view.amount, view.currency)}"), (_("Narrative"), view.narrative),
+        (_("Branch"), view.branch_id), (_("Business date"), view.business_date), (_("Maker"), view.maker_id),
+        (_("Checker"), view.checker_id or "-"), (_("Second checker"), view.second_checker_id or "-"),
+        (_("Keys needed"), view.required_checkers), (_("Created"), view.created_at), (_("Expires"), view.expires_at),
+        (_("Entry"), view.entry_id or "-"), (_("Reason"), view.reason or "-"),
     ):
-        click.echo(f"{label + ':':<16} {value}")
+        click.echo(_left(_("{label}:").format(label=label), 16) + f" {value}")
     for leg in view.legs:
-        side = f"DR {format_minor(leg.debit, view.currency)}" if leg.debit else f"CR {format_minor(leg.credit, view.currency)}"
+        side = (_("DR {amount}").format(amount=format_minor(leg.debit, view.currency)) if leg.debit
+                else _("CR {amount}").format(amount=format_minor(leg.credit, view.currency)))
         click.echo(f"{'':<16} {leg.account_number:<24} {side}")
 
 
@@ -426,12 +464,13 @@ def demo_group(ctx: click.Context, customer_count: int) -> None:
     """Create a fresh demo ledger (a branch, staff, ~2,000 customers) and open the workstation on it."""
     if ctx.invoked_subcommand is not None:
         return
+    idle_seconds = _idle_seconds()
     built = demo.build(customer_count, progress=lambda line: click.echo(line, err=True))
     click.echo(built.ledger_line, err=True)
-    click.echo(f"Sign in as teller1 (or super1, officer1, manager1, auditor1, admin1) with password "
-               f"{demo.DEMO_PASSWORD}; the login screen shows each demo user's current authenticator code.",
-               err=True)
-    run_workstation(built.database, built.ledger_line, demo_ledger=True)
+    click.echo(_("Sign in as teller1 (or super1, officer1, manager1, auditor1, admin1) with password {password}; "
+                 "the login screen shows each demo user's current authenticator code.").format(
+        password=demo.DEMO_PASSWORD), err=True)
+    run_workstation(built.database, built.ledger_line, idle_seconds=idle_seconds, demo_ledger=True)
 
 
 @demo_group.command("totp")
@@ -442,7 +481,8 @@ def demo_totp(username: str) -> None:
     codes = demo.current_codes(database)
     name = staff.normalise_username(username)
     if name not in codes:
-        raise TellerError(f"no demo user {name!r} with an authenticator: users are {', '.join(codes)}")
+        raise TellerError(_("no demo user {name!r} with an authenticator: users are {users}").format(
+            name=name, users=", ".join(codes)))
     click.echo(codes[name])
 
 

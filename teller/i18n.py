@@ -9,7 +9,7 @@ defined earlier (binding descriptions); Babel extracts both.
 import gettext
 import io
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import resources
 
@@ -45,7 +45,8 @@ def normalise_language(value: str | None) -> str:
     for language in LANGUAGES:
         if cleaned.lower() == language.lower() or cleaned.lower().split("_")[0] == language.lower().split("_")[0]:
             return language
-    raise ValueError(f"unsupported language {value!r}: use one of {', '.join(LANGUAGES)}")
+    raise ValueError(_("unsupported language {value!r}: use one of {languages}").format(
+        value=value, languages=", ".join(LANGUAGES)))
 
 
 def set_language(value: str | None = None) -> str:
@@ -89,3 +90,10 @@ def format_day(day: date) -> str:
     if language() == "zh_CN":
         return format_date(day, format="long", locale=_locale())
     return day.isoformat()
+
+
+def format_moment(moment: datetime) -> str:
+    """A stored moment in the terminal's local time, to the minute: 2026-11-24 09:05 in English screens,
+    2026年11月24日 09:05 in Chinese ones. A naive moment is UTC (as SQLite hands it back)."""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone()
+    return f"{format_day(local.date())} {local:%H:%M}"

@@ -5,8 +5,10 @@ A string marked later without a translation fails here with its text and where i
 `make messages`, translate what is new in teller/locale/zh_CN/LC_MESSAGES/teller.po, and run again."""
 
 import ast
+import os
 import re
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,26 @@ def test_amounts_and_business_dates_in_zh_cn(restore_language):
     assert i18n.format_day(date(2026, 1, 5)) == "2026年1月5日"
     i18n.set_language("en")
     assert i18n.format_day(date(2026, 11, 24)) == "2026-11-24"
+
+
+@pytest.fixture
+def shanghai_clock():
+    """The terminal's local time zone set to China Standard Time (UTC+8) for one test."""
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    yield
+    if previous is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
+
+
+def test_moments_in_the_terminal_local_time_for_the_locale(restore_language, shanghai_clock):
+    stored = datetime(2026, 11, 24, 17, 5, tzinfo=UTC)  # past midnight in Beijing: the local date is the next day
+    i18n.set_language("en")
+    assert i18n.format_moment(stored) == "2026-11-25 01:05"
+    assert i18n.format_moment(stored.replace(tzinfo=None)) == "2026-11-25 01:05"  # SQLite's naive UTC
+    i18n.set_language("zh_CN")
+    assert i18n.format_moment(stored) == "2026年11月25日 01:05"

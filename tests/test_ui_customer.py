@@ -12,6 +12,7 @@ from screens.customer_form import CustomerFormScreen
 from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
 from teller import customers
+from teller.i18n import format_moment
 from teller.ledger import Leg
 from tests.helpers import PASSWORD, deposit, reference, submit
 from tests.ui_support import (
@@ -200,12 +201,13 @@ async def test_notes_are_added_with_f5_and_shown_at_once(ui):
         await wait_until(pilot, lambda: loaded(app) and app.screen.query_one("#notes", DataTable).row_count == 1)
         await pilot.pause()
         assert app.screen.query_one("#file-tabs").active == "tab-notes"
-        [[_when, by, text]] = table_rows(app, "#notes")
+        [[when, by, text]] = table_rows(app, "#notes")
         assert (by, text) == ("Teller1", "Asked about 定期 deposits")
         await shows(pilot, "Asked about 定期 deposits", "Teller1")
         assert not note.display
-        assert [saved.text for saved in customers.customer_file(ui.db, ui.customer_ids["王芳"]).notes] == [
-            "Asked about 定期 deposits"]
+        [saved] = customers.customer_file(ui.db, ui.customer_ids["王芳"]).notes
+        assert saved.text == "Asked about 定期 deposits"
+        assert when == format_moment(saved.created_at)  # the terminal's local time, not the stored UTC
 
 
 # --- Creating a customer -------------------------------------------------------------------------------

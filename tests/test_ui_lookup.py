@@ -166,3 +166,18 @@ async def test_escape_clears_the_search_and_the_results(lookup):
     assert app.focused is search
     assert rows(app) == []
     assert "王芳" not in await shows(lookup, TYPE_TO_SEARCH)
+
+
+async def test_ctrl_t_switches_between_the_dark_and_the_light_colours_while_searching(lookup):
+    app = lookup.app
+    assert await look_up(lookup, "wf") == [WANG_FANG, WANG_FANGFANG]
+    dark_background = app.screen.styles.background
+    assert app.theme == "textual-dark" and app.current_theme.dark
+    await lookup.press("ctrl+t")
+    await lookup.pause()
+    assert app.theme == "textual-light" and not app.current_theme.dark
+    assert app.screen.styles.background != dark_background  # the screen is repainted, not only the setting
+    assert app.screen.query_one("#search", Input).value == "wf" and rows(app) == [WANG_FANG, WANG_FANGFANG]
+    await lookup.press("ctrl+t")
+    await lookup.pause()
+    assert app.theme == "textual-dark" and app.screen.styles.background == dark_background

@@ -1,5 +1,6 @@
 """SVG snapshots of what a teller sees: the login, the home (lookup) screen, lookup results and 王芳's
-customer file, in English and in Chinese, in a plain 80x24 terminal and at 120x40.
+customer file, in English and in Chinese, in a plain 80x24 terminal and at 120x40; and the lookup results in
+the light theme (TELLER_THEME=light).
 
 Everything on screen is fixed: the ledger line (ui_support.LEDGER_LINE), the branch's business date, the
 seeded customers and account numbers; no notes (they show times) and no demo panel. The input cursor's
@@ -92,6 +93,18 @@ def test_lookup_results(snap_compare, ui, language, size):
         still_cursor(pilot.app)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_lookup_results_in_the_light_theme(snap_compare, ui, monkeypatch):
+    monkeypatch.setenv("TELLER_THEME", "light")
+    app = make_app(ui)
+
+    async def run_before(pilot) -> None:
+        await sign_in(pilot, ui)
+        await search(pilot, "wf", rows=2)
+        still_cursor(pilot.app)
+
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
 
 
 def test_customer_file(snap_compare, ui, language, size):

@@ -6,6 +6,7 @@ import time
 
 from textual import events
 from textual.app import App
+from textual.binding import Binding
 
 from teller.config import terminal_id
 from teller.db import Database
@@ -31,7 +32,11 @@ DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 class TellerApp(App[None]):
     TITLE = "Teller"
     COMMANDS = {TellerCommands}
-    BINDINGS = [command.binding() for command in commands.SIGNED_IN_COMMANDS]
+    # Textual's own palette binding, declared here so that its footer label is marked for translation
+    # (screens translate binding descriptions when shown); Textual then adds none of its own.
+    BINDINGS = [*(command.binding() for command in commands.SIGNED_IN_COMMANDS),
+                Binding(App.COMMAND_PALETTE_BINDING, "command_palette", N_("palette"), show=False, priority=True,
+                        tooltip=N_("Open the command palette"))]
     CSS = """
     Screen { background: $background; }
     DataTable { height: 1fr; }
