@@ -3,7 +3,6 @@ to the field it names. A changed ID number or registered mobile waits for a seco
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
@@ -12,6 +11,7 @@ from teller import customers
 from teller.customers import AddressDraft, CustomerDraft, PhoneDraft, UpdateOutcome
 from teller.errors import InputError, TellerError, labelled_message
 from teller.i18n import N_, _
+from teller.ui.commands import UserCommand
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.names import ID_TYPE_NAMES
@@ -24,15 +24,14 @@ FIELD_WIDGETS = {
     "registered mobile": "mobile", "segment": "segment", "phone": "other-phone", "address": "address",
     "birth date": "id-number", "gender": "id-number",
 }
+SAVE = UserCommand("save_customer", "ctrl+s,f10", "save", N_("Save"), N_("Check and save the customer"))
+BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Leave the form (asks first if anything was typed)"))
 
 
 class CustomerFormScreen(TellerScreen):
     HELP_TITLE = N_("Customer form")
-    BINDINGS = [
-        Binding("ctrl+s,f10", "save", N_("Save"), tooltip=N_("Check and save the customer"), id="save"),
-        Binding("escape", "back", N_("Back"), tooltip=N_("Leave the form (asks first if anything was typed)"),
-                id="back"),
-    ]
+    PALETTE_COMMANDS = (SAVE,)
+    BINDINGS = [command.binding() for command in (SAVE, BACK)]
     DEFAULT_CSS = """
     #form { padding: 0 1; }
     #form-title { text-style: bold; margin-bottom: 1; }

@@ -4,7 +4,6 @@ rejects with a reason (which releases the hold)."""
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -15,6 +14,7 @@ from teller.approvals import InstructionDetail
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.instructions import InstructionView
+from teller.ui.commands import UserCommand
 from teller.ui.widgets.credentials import CredentialFields, Credentials
 from teller.ui.workers import post_if_current
 from screens.approval_queue import age_text
@@ -22,16 +22,19 @@ from screens.base import TranslatedBindings
 from screens.counter import warning_lines
 from screens.names import ID_TYPE_NAMES
 
+CLOSE = UserCommand("close_instruction", "escape", "close", N_("Close"), N_("Back to the queue, deciding nothing"))
+APPROVE = UserCommand("approve_instruction", "f5", "approve", N_("Approve"),
+                      N_("Give your second key: your password and a fresh code"))
+REJECT = UserCommand("reject_instruction", "f6", "reject", N_("Reject"),
+                     N_("Reject with a reason; the hold is released"))
+
 
 class InstructionDetailScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
     """Returns the decided instruction, or None when the checker closes it undecided."""
 
     HELP_TITLE = N_("Instruction")
-    BINDINGS = [
-        Binding("escape", "close", N_("Close"), tooltip=N_("Back to the queue, deciding nothing")),
-        Binding("f5", "approve", N_("Approve"), tooltip=N_("Give your second key: your password and a fresh code")),
-        Binding("f6", "reject", N_("Reject"), tooltip=N_("Reject with a reason; the hold is released")),
-    ]
+    PALETTE_COMMANDS = (APPROVE, REJECT)
+    BINDINGS = [command.binding() for command in (CLOSE, *PALETTE_COMMANDS)]
     DEFAULT_CSS = """
     InstructionDetailScreen { align: center middle; }
     InstructionDetailScreen > Vertical { width: 78; max-width: 100%; height: auto; max-height: 100%;

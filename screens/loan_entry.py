@@ -100,7 +100,8 @@ class LoanEntryScreen(TellerScreen):
 
     HELP_TITLE = N_("Loan application")
     AUTO_FOCUS = "#input-product"
-    BINDINGS = [command.binding() for command in (BACK, SAVE, SUBMIT, QUOTE)]
+    PALETTE_COMMANDS = (SAVE, SUBMIT, QUOTE)
+    BINDINGS = [command.binding() for command in (BACK, *PALETTE_COMMANDS)]
     DEFAULT_CSS = """
     #entry-heading { padding: 0 1; text-style: bold; height: 1; }
     #entry-form { height: auto; max-height: 45%; padding: 0 1; }

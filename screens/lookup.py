@@ -54,7 +54,7 @@ class LookupScreen(TellerScreen):
         yield from self.compose_frame()
         if self.pick:
             yield Static(_("Choose the customer for the new loan application."), id="pick-hint", markup=False)
-        yield Input(placeholder=_("Name, pinyin (wangfang, wf), ID number, mobile or last 4, account number"),
+        yield Input(placeholder=_("Name, pinyin (wangfang, wf), ID, mobile or last 4, account/loan number"),
                     id="search")
         yield Static(_("Type to search. Enter opens the first result."), id="search-hint", markup=False)
         table = Table(id="results", cursor_type="row", zebra_stripes=True)

@@ -1,20 +1,25 @@
-"""The customer file and the customer form as a teller uses them: what the file shows, older transactions,
-notes, creating a customer through every validation failure, leaving a form, and edits that apply at
-once or wait for a supervisor's second key."""
+"""The customer file and the customer form as a teller uses them: what the file shows (an overdue loan's
+figures too), older transactions, notes, creating a customer through every validation failure, leaving a
+form, and edits that apply at once, wait for a supervisor's second key, or are refused writing nothing."""
 
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Select, Tabs
 
+from models import Customer
 from screens.confirm import ConfirmScreen
 from screens.customer_file import CustomerFileScreen
 from screens.customer_form import CustomerFormScreen
 from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
-from teller import customers
+from teller import customers, loan_servicing, loans
 from teller.i18n import format_moment
 from teller.ledger import Leg
 from tests.helpers import PASSWORD, deposit, reference, submit
+from tests.loan_money_ui_support import disbursed_loan, seed_money_bank
+from tests.servicing_support import days_pass, repay
 from tests.ui_support import (
     code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
     widget_text,
@@ -44,6 +49,16 @@ def table_rows(app, selector: str) -> list[list[str]]:
 def loaded(app) -> bool:
     busy = [worker for worker in app.workers if worker.group in ("file", "approve") and not worker.is_finished]
     return isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None and not busy
+
+
+def customer_count(db) -> int:
+    return db.run(lambda session: session.execute(select(func.count()).select_from(Customer)).scalar_one(),
+                  readonly=True)
+
+
+def yuan(fen: int) -> str:
+    """An amount in fen as the tables show it (12,000.00), by integer arithmetic."""
+    return f"{fen // 100:,}.{fen % 100:02d}"
 
 
 async def open_file(pilot, query: str) -> None:
@@ -151,6 +166,31 @@ async def test_the_file_shows_identity_accounts_with_both_balances_pending_work_
         await shows(pilot, "Nothing here waits for a second key.")
         await pilot.press("f6")
         await shows(pilot, "No older transactions.")
+
+
+async def test_the_loans_tab_shows_an_overdue_loans_outstanding_principal_next_due_date_and_days_past_due(db):
+    """王芳 pays her first installment on its due date and misses the second: three days after it, the file
+    shows the principal left after the first, the third installment's date as the next, and 3 days."""
+    money = seed_money_bank(db)
+    application = disbursed_loan(money)  # CNY 12,000.00 over 12 months
+    [version] = loan_servicing.servicing(db, application.id).versions
+    first, second, third = version.installments[:3]
+    days_pass(db, money.bank, (first.due_date - version.start_date).days)
+    repay(db, money.bank, money.borrower, application.id, amount=yuan(first.payment))
+    today = second.due_date + timedelta(days=3)
+    days_pass(db, money.bank, (today - first.due_date).days)
+    app = make_app(money.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_quickly(pilot, money.ui)
+        await shows(pilot, f"Branch 0101 · {today.isoformat()}")  # the session bar's business date
+        await open_file(pilot, "wf")
+        await show_tab(pilot, "tab-loans")
+        assert table_rows(app, "#loans") == [[
+            application.number, application.product_name, "active", "12,000.00",
+            yuan(application.amount - first.principal), third.due_date.isoformat(), str((today - second.due_date).days),
+        ]]
+        await shows(pilot, "Outstanding", "Next due", "Days past due", yuan(application.amount - first.principal))
+    assert loans.get_application(db, application.id).state == "ACTIVE"
 
 
 async def test_f6_loads_older_transactions_a_page_at_a_time(ui):
@@ -285,6 +325,77 @@ async def test_new_customer_refuses_bad_mobiles_and_a_known_id_then_accepts_full
     assert customers.customer_file(ui.db, created[0].id).id_number == NEW_ID
 
 
+async def test_new_customer_refuses_a_resident_id_of_17_characters_and_y_as_its_check_character(ui):
+    invalid = REFERENCE["resident_id"]["invalid"]
+    before = customer_count(ui.db)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await new_customer_form(pilot)
+        await fill(pilot, "name", "赵敏")
+        await fill(pilot, "mobile", REFERENCE["mobile"]["valid"][0])
+        for why, fix in (("17 characters", "a resident ID number has 18 characters, not 17: check for a missing "
+                                            "or extra digit"),
+                         ("Y is not a check character", "the last character of a resident ID number is a digit or X")):
+            await fill(pilot, "id-number", next(number for number, reason in invalid.items() if reason == why))
+            assert await refused(pilot, "id-number") == f"id number: {fix}"
+            assert customer_count(ui.db) == before
+        assert isinstance(app.screen, CustomerFormScreen)
+
+
+async def choose(pilot, select: str, steps: int) -> None:
+    """Open a select from the keyboard, move `steps` options down, and choose."""
+    pilot.app.screen.query_one(f"#{select}", Select).focus()
+    await pilot.press("enter", *["down"] * steps, "enter")
+    await pilot.pause()
+
+
+async def test_a_company_is_refused_an_invalid_social_credit_code_and_saved_with_a_valid_one(ui):
+    codes = REFERENCE["unified_social_credit_code"]
+    fixes = {"wrong check character": "the check character does not match: a character was probably mistyped",
+             "19 characters": "a unified social credit code has 18 characters, not 19"}
+    before = customer_count(ui.db)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await new_customer_form(pilot)
+        await choose(pilot, "kind", 1)  # Individual -> Company: the ID type follows
+        assert app.screen.query_one("#kind", Select).value == "company"
+        assert app.screen.query_one("#id-type", Select).value == "uscc"
+        await fill(pilot, "name", "福州示例科技有限公司")
+        await fill(pilot, "mobile", REFERENCE["mobile"]["valid"][1])
+        for code, why in codes["invalid"].items():
+            await fill(pilot, "id-number", code)
+            assert await refused(pilot, "id-number") == f"id number: {fixes[why]}"
+            assert customer_count(ui.db) == before
+
+        [valid] = codes["valid"]
+        await fill(pilot, "id-number", valid.lower())  # typed in lower case: upper-cased
+        assert await save(pilot) is None
+        await wait_until(pilot, lambda: loaded(app))
+        await shows(pilot, "福州示例科技有限公司  913501********0Y43  Company  Mass")
+    assert customer_count(ui.db) == before + 1
+    [company] = customers.search(ui.db, valid)
+    assert (company.kind, company.name) == ("company", "福州示例科技有限公司")
+    assert customers.customer_file(ui.db, company.id).id_number == valid
+
+
+async def test_new_customer_refuses_a_passport_number_outside_5_to_17_letters_or_digits(ui):
+    before = customer_count(ui.db)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await new_customer_form(pilot)
+        await choose(pilot, "id-type", 2)  # Resident ID -> Unified social credit code -> Passport
+        assert app.screen.query_one("#id-type", Select).value == "passport"
+        await fill(pilot, "name", "John Smith")
+        await fill(pilot, "mobile", REFERENCE["mobile"]["valid"][0])
+        for number in ("E123", "E1234567890123456789", "E1234567#"):  # too short, too long, a sign in it
+            await fill(pilot, "id-number", number)
+            assert await refused(pilot, "id-number") == "id number: a passport number has 5 to 17 letters or digits"
+            assert customer_count(ui.db) == before
+
+
 async def test_escape_on_a_form_with_input_asks_first(ui):
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -406,3 +517,30 @@ async def test_a_new_id_number_waits_too_and_escape_backs_out_of_the_second_key(
     waiting = customers.customer_file(ui.db, ui.customer_ids["李强"])
     assert waiting.id_number == "310101199003077894"
     assert waiting.pending_change.after["id_number"] == NEW_ID
+
+
+async def test_an_edit_is_refused_for_another_customers_id_number_or_a_bad_mobile_and_writes_nothing(ui):
+    li_qiang = ui.customer_ids["李强"]
+    as_it_was = customers.customer_file(ui.db, li_qiang)
+    wang_fang_id = REFERENCE["resident_id"]["valid"][0]
+    assert customers.customer_file(ui.db, ui.customer_ids["王芳"]).id_number == wang_fang_id
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, "lq")
+        await edit_form(pilot, "李强")
+        await fill(pilot, "address", "上海市黄浦区中山东一路1号")  # an ordinary change, refused with the rest
+        await fill(pilot, "id-number", wang_fang_id)
+        message = await refused(pilot, "id-number")
+        assert message == (f"id number: 110105********002X already belongs to customer {ui.customer_ids['王芳']} 王芳: "
+                           "open that customer instead")
+        assert customers.customer_file(ui.db, li_qiang) == as_it_was
+
+        await fill(pilot, "id-number", as_it_was.id_number)
+        await fill(pilot, "mobile", next(number for number, why in REFERENCE["mobile"]["invalid"].items()
+                                         if why == "second digit 2"))
+        assert await refused(pilot, "mobile") == "registered mobile: a mainland mobile number starts 13 to 19"
+        assert customers.customer_file(ui.db, li_qiang) == as_it_was
+        assert isinstance(app.screen, CustomerFormScreen)
+    after = customers.customer_file(ui.db, li_qiang)
+    assert after == as_it_was and after.pending_change is None

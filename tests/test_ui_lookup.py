@@ -1,14 +1,19 @@
-"""Customer lookup as a teller types: every kind of key, the rows it shows, opening a customer file with
-Enter or from the list, and Escape."""
+"""Customer lookup as a teller types: every kind of key, the rows it shows with their markers, opening a
+customer file with Enter or from the list, Escape, and a late answer to an older search left unshown."""
+
+import threading
 
 import pytest
 from textual.widgets import DataTable, Input
 
 from screens.customer_file import CustomerFileScreen
 from screens.lookup import LookupScreen
-from teller import customers
+from teller import customers, loans
 from teller.ledger import Leg
 from tests.helpers import submit
+from tests.loan_money_ui_support import disbursed_loan, seed_money_bank
+from tests.loan_support import consumer_draft, make_staff
+from tests.servicing_support import days_pass
 from tests.ui_support import make_app, seed_ui_bank, shows, sign_in_quickly, wait_until, widget_text
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -105,6 +110,19 @@ async def test_account_number(lookup, ui):
     assert await look_up(lookup, number) == [WANG_FANG]
 
 
+async def test_loan_number_in_full_and_as_typed_in_lower_case(ui):
+    officer = make_staff(ui.db, ui.bank, "officer1", ("loan_officer",))
+    application = loans.create_application(ui.db, officer, consumer_draft(ui.customer_ids["李强"]))
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        assert await look_up(pilot, application.number) == [LI_QIANG]
+        assert await look_up(pilot, application.number.lower()) == [LI_QIANG]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
+        assert app.screen.customer_id == ui.customer_ids["李强"]
+
+
 async def test_no_match_says_so(lookup):
     assert await look_up(lookup, "zzz") == []
     await shows(lookup, "No customer matches.")
@@ -119,6 +137,62 @@ async def test_a_pending_instruction_is_flagged(ui):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_quickly(pilot, ui)
         assert await look_up(pilot, "李") == [LI_QIANG[:4] + ["PENDING"]]
+
+
+async def test_a_customer_with_an_installment_past_due_is_flagged_overdue(db):
+    money = seed_money_bank(db)  # 王芳 borrows; her first installment falls due the next business day
+    disbursed_loan(money)
+    days_pass(money.db, money.bank, 2)  # the day after the first due date: one day past due, unpaid
+    app = make_app(money.ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, money.ui)
+        assert await look_up(pilot, "wf") == [WANG_FANG[:4] + ["OVERDUE"], WANG_FANGFANG]
+        await shows(pilot, "OVERDUE")
+
+
+async def test_a_late_answer_to_an_older_search_does_not_replace_the_newer_results(ui, monkeypatch):
+    """The teller types w, f, f: the answer for "wf" is held back until "wff" has been answered and shown,
+    then delivered. The results stay those of "wff", what the box says."""
+    older_started, older_may_answer = threading.Event(), threading.Event()
+    real_search = customers.search
+
+    def search_answering_wf_late(db, query, **options):
+        hits = real_search(db, query, **options)
+        if query == "wf":
+            older_started.set()
+            older_may_answer.wait(timeout=30)
+        return hits
+
+    monkeypatch.setattr(customers, "search", search_answering_wf_late)
+    answered: list[str] = []  # the queries whose answers reached the lookup screen, in order
+
+    def record_answers(message) -> None:
+        if isinstance(message, LookupScreen.Found):
+            answered.append(message.query)
+
+    app = make_app(ui)
+    try:
+        async with app.run_test(size=(80, 24), message_hook=record_answers) as pilot:
+            await sign_in_quickly(pilot, ui)
+            await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+            await pilot.press("w", "f")
+            await wait_until(pilot, older_started.is_set)
+            await pilot.press("f")
+            await wait_until(pilot, lambda: "wff" in answered)
+            await pilot.pause()
+            assert rows(app) == [WANG_FANGFANG]
+
+            older_may_answer.set()
+            await wait_until(pilot, lambda: "wf" in answered)
+            await pilot.pause()
+            assert answered.index("wff") < answered.index("wf")  # the older answer did arrive, and last
+            assert rows(app) == [WANG_FANGFANG]
+            assert widget_text(app, "#search-hint") == "1 found. Enter opens the first; Down moves into the list."
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen))
+            assert app.screen.customer_id == ui.customer_ids["王芳芳"]
+    finally:
+        older_may_answer.set()  # never leave the worker thread waiting
 
 
 async def test_enter_opens_the_file_of_the_first_result(lookup, ui):

@@ -1,17 +1,25 @@
-"""The command palette offers what the user's role may do, and runs it; F1 lists the current screen's keys."""
+"""The command palette offers what the user's role may do, with the current screen's own commands (a form's
+Save, a checker's Approve and Reject, a loan entry's Save draft, Submit and Quote), and runs it; F1 lists
+the current screen's keys."""
 
 from datetime import timedelta
 
 import pytest
+from textual.widgets import DataTable, Input, Select
 
+from screens.approval_queue import ApprovalQueueScreen
 from screens.customer_file import CustomerFileScreen
 from screens.customer_form import CustomerFormScreen
 from screens.help import HelpScreen
+from screens.instruction_detail import InstructionDetailScreen
+from screens.loan_entry import LoanEntryScreen
 from screens.login import LoginScreen
 from screens.lookup import LookupScreen
 from textual.command import CommandList, CommandPalette
-from teller import clock, totp
-from tests.helpers import enrol
+from teller import clock, customers, instructions, loans, totp
+from teller.ledger import Leg
+from tests.helpers import enrol, submit
+from tests.loan_ui_support import seed_loan_bank, settle
 from tests.ui_support import make_app, paste, screen_text, seed_ui_bank, shows, sign_in_quickly, wait_until
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -110,6 +118,85 @@ async def test_the_customer_file_adds_its_own_commands_to_the_palette(ui):
         await wait_until(pilot, lambda: isinstance(app.screen, CustomerFormScreen)
                          and app.screen.query_one("#name").value == "王芳")
         await shows(pilot, "Edit customer")
+
+
+async def paste_into(pilot, selector: str, value: str) -> None:
+    pilot.app.screen.query_one(selector, Input).focus()
+    await pilot.pause()
+    await paste(pilot, value)
+
+
+async def test_the_customer_form_offers_save_and_saving_from_the_palette_creates_the_customer(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_palette(pilot)
+        assert "Save" not in palette_titles(app)  # the lookup has nothing to save
+        await close_palette(pilot, LookupScreen)
+
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
+        for selector, value in (("#name", "赵敏"), ("#id-number", "110101200001011232"), ("#mobile", "13600001234")):
+            await paste_into(pilot, selector, value)
+        text = await open_palette(pilot)
+        assert {"Save", *TELLER_COMMANDS} <= palette_titles(app)
+        assert "Check and save the customer" in text
+        await run_from_palette(pilot, "save", "Save")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
+        await shows(pilot, "赵敏  110101********1232  Individual  Mass")
+    [created] = customers.search(ui.db, "110101200001011232")
+    assert created.name == "赵敏"
+
+
+async def test_an_instruction_offers_approve_and_reject_and_is_rejected_from_the_palette(ui):
+    account = customers.open_account_for(ui.db, ui.bank.teller, ui.customer_ids["李强"])
+    waiting = submit(ui.db, ui.bank, [Leg(ui.bank.drawer, debit=500_00), Leg(account.number, credit=500_00)],
+                     kind="cash_deposit")
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui, "super1")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalQueueScreen)
+                         and app.screen.query_one("#queue", DataTable).row_count == 1)
+        app.screen.query_one("#queue", DataTable).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstructionDetailScreen)
+                         and app.screen.detail is not None)
+        text = await open_palette(pilot)
+        assert {"Approve", "Reject", "Queue", "Find"} <= palette_titles(app)
+        assert "Reject with a reason; the hold is released" in text
+        await run_from_palette(pilot, "reject", "Reject")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstructionDetailScreen))
+        reason = app.screen.query_one("#reject-reason", Input)
+        await wait_until(pilot, lambda: app.focused is reason)
+        await paste(pilot, "wrong account")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalQueueScreen))
+    assert instructions.get(ui.db, waiting.id).status == "REJECTED"
+
+
+async def test_loan_entry_offers_save_draft_submit_and_quote_and_saves_from_the_palette(db):
+    loan_bank = seed_loan_bank(db)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, loan_bank.ui, "officer1")
+        await settle(pilot)
+        await pilot.press("f9")  # a new loan: pick the customer, then the entry form
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+        await pilot.press(*"wangfang")
+        await wait_until(pilot, lambda: app.screen.query_one("#results", DataTable).row_count > 0)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanEntryScreen) and app.screen.products)
+        app.screen.query_one("#input-product", Select).value = "consumer"
+        for key, value in (("amount", "100000"), ("term", "36"), ("monthly_income", "30000")):
+            await paste_into(pilot, f"#input-{key}", value)
+        await settle(pilot)
+        await open_palette(pilot)
+        assert {"Save draft", "Submit", "Quote", "Loans"} <= palette_titles(app)
+        await run_from_palette(pilot, "save", "Save draft")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanEntryScreen))
+        await settle(pilot)
+        await shows(pilot, "Saved as draft DK01012026000001.")
+    assert [(row.number, row.state) for row in loans.pipeline(db, loan_bank.officer)] == [("DK01012026000001", "DRAFT")]
 
 
 async def test_an_auditor_is_not_offered_new_customer_nor_edit(ui):

@@ -41,7 +41,7 @@ HELP = UserCommand("help", "f1", "app.help", N_("Help"), N_("Show the keys of th
 # (the lookup screen): an 80-column footer has no room for every command on every screen.
 FIND_CUSTOMER = UserCommand(
     "find_customer", "f2", "app.find_customer", N_("Find"),
-    N_("Find a customer by name, pinyin, ID number, mobile or account number"), show=False,
+    N_("Find a customer by name, pinyin, ID number, mobile, account or loan number"), show=False,
 )
 NEW_CUSTOMER = UserCommand(
     "new_customer", "f3", "app.new_customer", N_("New customer"), N_("Create a customer file"),
