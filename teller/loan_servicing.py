@@ -1074,10 +1074,14 @@ def receipt_details(session: Session, instruction: Instruction) -> tuple[tuple[s
 
 def overdue_customers(session: Session, customer_ids: list[int]) -> set[int]:
     """Which of these customers have an active loan with an installment past due (the lookup's marker)."""
-    active = session.execute(select(LoanApplication.id, LoanApplication.customer_id).where(
-        LoanApplication.customer_id.in_(customer_ids), LoanApplication.state == "ACTIVE")).all()
+    # Read by customer alone and filtered here: with `state` in the WHERE clause SQLite, without planner
+    # statistics, reads every active loan through the state index instead of these customers' few rows.
+    applications = session.execute(select(LoanApplication.id, LoanApplication.customer_id, LoanApplication.state)
+                                   .where(LoanApplication.customer_id.in_(customer_ids))).all()
     overdue = set()
-    for application_id, customer_id in active:
+    for application_id, customer_id, state in applications:
+        if state != "ACTIVE":
+            continue
         loan = _load(session, application_id, lock=False)
         if any(item.position.days_past_due for item in _positions(session, loan, loan.branch.business_date)):
             overdue.add(customer_id)
