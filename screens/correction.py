@@ -90,7 +90,8 @@ class CorrectionScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
                 _("Credit {account} {amount}").format(account=_shown(leg.account_number),
                                                      amount=format_amount(leg.credit, preview.currency))
                 for leg in preview.legs]
-        self.query_one("#correction-legs", Static).update("\n".join(legs + warning_lines(None, None, preview.drawer_limit)))
+        legs += warning_lines(None, None, preview.drawer_limit)
+        self.query_one("#correction-legs", Static).update("\n".join(legs))
         reason = self.query_one("#correction-reason", Input)
         reason.disabled = False
         reason.focus()

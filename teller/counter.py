@@ -5,9 +5,11 @@ Each movement is prepared from what the teller typed (`MovementDraft`): the serv
 (account, amount, funds, identity document, narrative) and raises `InputError` naming the field. `preview`
 shows the account's ledger and available balance now and after, a warning when the same account had the
 same amount within a few minutes, the large-value flag, and a warning when a deposit takes the teller's
-drawer over its limit (a drawer already over it takes no cash in until the excess is back in the vault). `submit` records the instruction (held and
-waiting for the second key) with the teller's identity check in the same transaction; the form's
-idempotency key makes a second Enter return the first instruction instead of a second one.
+drawer over its limit (a drawer already over it takes no cash in until the excess is back in the vault).
+`submit` records the instruction (held and waiting for the second key) with the teller's identity check in
+the same transaction; the form's idempotency key makes a second Enter return the first instruction instead
+of a second one. A correction's cash goes through the correcting teller's own open drawer
+(`_cash_through_own_drawer`).
 """
 
 import json
@@ -24,11 +26,11 @@ from models.customer import ID_TYPES
 from teller import accounts, clock, drawers, instructions, large_value
 from teller.actor import Actor
 from teller.db import Database
+from teller.drawers import LimitWarning
 from teller.errors import InputError, LedgerError, status_name
 from teller.i18n import _, format_day
 from teller.identifiers import compact, mask_account
 from teller.instructions import MAX_NARRATIVE, InstructionRequest, InstructionView
-from teller.drawers import LimitWarning
 from teller.large_value import CounterSettings, LargeValueFlag, load_settings
 from teller.ledger import Leg, entry_legs, mirror
 from teller.money import Money, format_minor, parse_amount
@@ -301,15 +303,6 @@ def submit(db: Database, actor: Actor, draft: MovementDraft, settings: CounterSe
 
 
 # --- Corrections: a same-day void, or a reversal on a later day ---------------------------------------------
-#
-# Cash in a correction passes through the drawer of the teller who corrects, exactly as the counter's own cash
-# does: whoever hands the customer's cash back (or takes it back) does so from their own drawer, which must be
-# open for the day with its opening cash second-keyed, hold enough for cash paid out, and not be over its limit
-# for cash taken in. For the usual same-day void, made by the teller who took the movement, that is the very
-# drawer that took it, still open; a void made by another teller, or a reversal on a later day, goes through
-# the corrector's open drawer. The original drawer is never assumed: once closed it has been counted and its
-# cash returned to the vault, and cash posted to it afterwards would be counted by no one. Entries that move
-# cash between drawers and the vault are not corrected here: their cash goes back with a new hand-over.
 
 
 @dataclass(frozen=True)
@@ -339,7 +332,17 @@ def _pending_correction(session: Session, entry_id: int) -> int | None:
 
 def _cash_through_own_drawer(session: Session, actor: Actor, branch: Branch, entry_id: int,
                              legs: tuple[Leg, ...]) -> tuple[tuple[Leg, ...], LimitWarning | None]:
-    """The mirrored legs with their drawer leg on the correcting teller's open drawer (see above)."""
+    """The mirrored legs with their drawer leg moved to the correcting teller's own drawer, and the limit warning.
+
+    Cash in a correction passes through the drawer of the teller who corrects, exactly as the counter's own
+    cash does: whoever hands the customer's cash back (or takes it back) does so from their own drawer, which
+    must be open for the day with its opening cash second-keyed, hold enough for cash paid out, and not be over
+    its limit for cash taken in. For the usual same-day void, made by the teller who took the movement, that is
+    the very drawer that took it, still open; a void by another teller, or a reversal on a later day, goes
+    through the corrector's open drawer. The original drawer is never assumed: once closed it has been counted
+    and its cash returned to the vault, and cash posted to it afterwards would be counted by no one. Entries
+    that move cash between drawers and the vault are not corrected here: their cash goes back by a new
+    hand-over."""
     cash = dict(session.execute(select(Account.number, Account.gl_code).where(
         Account.number.in_({leg.account_number for leg in legs}),
         Account.gl_code.in_((accounts.DRAWER_GL, accounts.VAULT_GL)))).all())
