@@ -17,6 +17,7 @@ from teller.i18n import N_, _, format_amount, format_day
 from teller.identifiers import mask_account
 from teller.instructions import InstructionView
 from screens.base import TranslatedBindings
+from screens.counter import warning_lines
 from screens.second_key import SecondKeyScreen
 
 
@@ -89,6 +90,7 @@ class CorrectionScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
                 _("Credit {account} {amount}").format(account=_shown(leg.account_number),
                                                      amount=format_amount(leg.credit, preview.currency))
                 for leg in preview.legs]
+        legs += warning_lines(None, None, preview.drawer_limit)
         self.query_one("#correction-legs", Static).update("\n".join(legs))
         reason = self.query_one("#correction-reason", Input)
         reason.disabled = False

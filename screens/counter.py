@@ -17,6 +17,7 @@ from teller.errors import InputError, TellerError
 from teller.i18n import N_, _, format_amount
 from teller.identifiers import mask_account
 from teller.instructions import InstructionView
+from teller.drawers import LimitWarning
 from teller.large_value import LargeValueFlag
 from teller.ui.commands import COUNTER_MAKERS, UserCommand
 from teller.ui.workers import post_if_current
@@ -208,7 +209,8 @@ class CounterScreen(TellerScreen):
             return  # the teller typed on since
         self.preview = message.preview
         self.query_one("#balances", Static).update(balances_text(message.preview))
-        self.query_one("#warnings", Static).update("\n".join(warning_lines(message.preview.duplicate, message.preview.large_value)))
+        self.query_one("#warnings", Static).update("\n".join(warning_lines(
+            message.preview.duplicate, message.preview.large_value, message.preview.drawer_limit)))
         self._say("")
 
     def _say(self, text: str, *, done: bool = False) -> None:
@@ -342,8 +344,10 @@ def balances_text(preview: Preview) -> str:
     return "\n".join(lines)
 
 
-def warning_lines(duplicate: DuplicateWarning | None, large_value: LargeValueFlag | None) -> list[str]:
-    """What the teller (and later the checker) should notice: a possible duplicate, large-value cash."""
+def warning_lines(duplicate: DuplicateWarning | None, large_value: LargeValueFlag | None,
+                  drawer_limit: LimitWarning | None = None) -> list[str]:
+    """What the teller (and later the checker) should notice: a possible duplicate, large-value cash, cash
+    that takes the teller's drawer over its limit."""
     lines = []
     if duplicate is not None:
         lines.append(_("Possible duplicate: instruction {id} had the same amount on this account at {time}.").format(
@@ -353,4 +357,9 @@ def warning_lines(duplicate: DuplicateWarning | None, large_value: LargeValueFla
         lines.append(_("Large-value cash: {total} {currency} today reaches the {threshold} reporting threshold.").format(
             total=format_amount(flag.day_total, flag.currency), currency=flag.currency,
             threshold=format_amount(flag.threshold, flag.currency)))
+    if drawer_limit is not None:
+        lines.append(_("Drawer limit: this cash takes your drawer {excess} {currency} over its limit of {limit}; "
+                       "return the excess to the vault (F11, cash drawer) before taking more cash in.").format(
+            excess=format_amount(drawer_limit.excess, drawer_limit.currency), currency=drawer_limit.currency,
+            limit=format_amount(drawer_limit.limit, drawer_limit.currency)))
     return lines

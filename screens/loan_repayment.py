@@ -278,7 +278,7 @@ class LoanRepaymentScreen(MoneyForm):
         lines = [_("Debits {source}, {day}").format(source=preview.source_text, day=format_day(preview.on))]
         if preview.settles:
             lines.append(_("This payment settles the loan."))
-        lines += warning_lines(None, preview.large_value)
+        lines += warning_lines(None, preview.large_value, preview.drawer_limit)
         rows = next((item.new_schedule for item in preview.allocations if item.new_schedule is not None), None)
         if rows is not None:
             lines.append(_("The schedule from here on ({count} installments):").format(count=len(rows)))

@@ -1,7 +1,9 @@
 """The branch's business date: a supervisor opens the day; closing it rolls the date to the next day.
 
-The day closes only when every drawer of the branch is balanced and closed and no instruction of the
-branch is pending (the service says which; the database refuses the same, migration 0003). Nothing is
+The day closes only when every drawer of the branch is balanced and closed, no drawer account holds cash
+outside an open drawer session (cash nobody would count at the close), and no instruction of the branch is
+pending (the service says which; the session guard and the database refuse the same, migrations 0003 and
+0009). Nothing is
 recorded on a closed day: `instructions.submit` refuses it and so does the database.
 """
 
@@ -11,13 +13,13 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Branch, DrawerSession, Instruction, StaffUser
-from teller import audit, instructions
+from models import Account, Branch, DrawerSession, Instruction, StaffUser
+from teller import accounts, audit, instructions
 from teller.actor import Actor
 from teller.db import Database
 from teller.drawers import SUPERVISOR_ROLES, live_session
 from teller.errors import LedgerError
-from teller.i18n import _, format_day
+from teller.i18n import _, format_amount, format_day
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,8 @@ def open_day(db: Database, supervisor: Actor) -> DayView:
 
 
 def close_day(db: Database, supervisor: Actor) -> DayView:
-    """Close the day and roll the date to the next day; refused while a drawer is open or an instruction
-    of the branch is pending (instructions past their expiry are expired first)."""
+    """Close the day and roll the date to the next day; refused while a drawer is open, a closed drawer
+    holds cash, or an instruction of the branch is pending (instructions past their expiry are expired first)."""
     instructions.expire_overdue(db, supervisor)
 
     def work(session: Session) -> DayView:
@@ -82,6 +84,15 @@ def close_day(db: Database, supervisor: Actor) -> DayView:
         if still_open:
             raise LedgerError(_("drawers still open: {names}; each teller balances and closes first").format(
                 names=", ".join(still_open)))
+        stray = session.scalars(
+            select(Account).where(Account.branch_id == branch.id, Account.gl_code == accounts.DRAWER_GL,
+                                  (Account.balance != 0) | (Account.held != 0))
+            .order_by(Account.number)
+        ).all()
+        if stray:
+            raise LedgerError(_("cash outside an open drawer: {drawers}; its teller opens the drawer, counts it "
+                                "and closes it, returning the cash to the vault, before the day closes").format(
+                drawers=", ".join(f"{account.number} {format_amount(account.balance)}" for account in stray)))
         pending = session.execute(
             select(func.count()).select_from(Instruction)
             .where(Instruction.status == "PENDING", Instruction.branch_id == branch.id)

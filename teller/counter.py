@@ -4,9 +4,12 @@ reversals of what was posted.
 Each movement is prepared from what the teller typed (`MovementDraft`): the service checks it all again
 (account, amount, funds, identity document, narrative) and raises `InputError` naming the field. `preview`
 shows the account's ledger and available balance now and after, a warning when the same account had the
-same amount within a few minutes, and the large-value flag. `submit` records the instruction (held and
-waiting for the second key) with the teller's identity check in the same transaction; the form's
-idempotency key makes a second Enter return the first instruction instead of a second one.
+same amount within a few minutes, the large-value flag, and a warning when a deposit takes the teller's
+drawer over its limit (a drawer already over it takes no cash in until the excess is back in the vault).
+`submit` records the instruction (held and waiting for the second key) with the teller's identity check in
+the same transaction; the form's idempotency key makes a second Enter return the first instruction instead
+of a second one. A correction's cash goes through the correcting teller's own open drawer
+(`_cash_through_own_drawer`).
 """
 
 import json
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Account, Branch, Customer, IdentityCheck, Instruction, JournalEntry
@@ -22,6 +26,7 @@ from models.customer import ID_TYPES
 from teller import accounts, clock, drawers, instructions, large_value
 from teller.actor import Actor
 from teller.db import Database
+from teller.drawers import LimitWarning
 from teller.errors import InputError, LedgerError, status_name
 from teller.i18n import _, format_day
 from teller.identifiers import compact, mask_account
@@ -81,6 +86,7 @@ class Preview:
     needs_identity: bool
     duplicate: DuplicateWarning | None
     large_value: LargeValueFlag | None
+    drawer_limit: LimitWarning | None = None
 
 
 @dataclass(frozen=True)
@@ -158,12 +164,13 @@ def _prepare(session: Session, actor: Actor, draft: MovementDraft, settings: Cou
         raise InputError("account", _("choose one of {name}'s accounts").format(name=customer.name))
     _refuse_status(account, "account")
     amount = parse_amount(draft.amount, account.currency)
-    to_account = None
+    to_account = drawer = None
     if draft.kind == TRANSFER:
         to_account = _check_payee(session, account, draft.to_account_number)
         counter_number = to_account.number
     else:
-        counter_number = _drawer_for(session, actor, branch, account).number
+        drawer = _drawer_for(session, actor, branch, account)
+        counter_number = drawer.number
     minor = amount.minor
     if draft.kind == DEPOSIT:
         legs = (Leg(counter_number, debit=minor), Leg(account.number, credit=minor))
@@ -171,14 +178,18 @@ def _prepare(session: Session, actor: Actor, draft: MovementDraft, settings: Cou
     else:
         legs = (Leg(account.number, debit=minor), Leg(counter_number, credit=minor))
         change = -minor
+    limit_warning = None
     if check_funds:
         _check_funds(session, draft.kind, account, counter_number, amount)
+        if draft.kind == DEPOSIT:
+            limit_warning = drawers.check_cash_in(drawer, minor)
     preview = Preview(
         kind=draft.kind, amount=amount, account=_position(account, customer.name, change),
         to_account=_position(to_account, _holder(session, to_account), minor) if to_account else None,
         needs_identity=draft.kind in NEEDS_IDENTITY,
         duplicate=find_duplicate(session, branch.id, account.number, minor, settings),
         large_value=_large_value(session, draft.kind, customer.id, branch.business_date, amount, settings),
+        drawer_limit=limit_warning,
     )
     return _Prepared(preview, legs, branch, customer)
 
@@ -297,7 +308,7 @@ def submit(db: Database, actor: Actor, draft: MovementDraft, settings: CounterSe
 @dataclass(frozen=True)
 class CorrectionPreview:
     """What correcting a posted entry would do: `kind` is "void" on the entry's own business day, else
-    "reversal"; `legs` mirror the entry's."""
+    "reversal"; `legs` mirror the entry's, its cash leg moved to the correcting teller's drawer."""
 
     entry_id: int
     instruction_id: int
@@ -308,6 +319,7 @@ class CorrectionPreview:
     business_date: date
     narrative: str
     legs: tuple[Leg, ...]
+    drawer_limit: LimitWarning | None = None
 
 
 def _pending_correction(session: Session, entry_id: int) -> int | None:
@@ -316,6 +328,44 @@ def _pending_correction(session: Session, entry_id: int) -> int | None:
     return next((instruction.id for instruction in pending
                  if json.loads(instruction.payload).get("reverses_entry") == entry_id
                  and clock.as_utc(instruction.expires_at) > clock.now()), None)
+
+
+def _cash_through_own_drawer(session: Session, actor: Actor, branch: Branch, entry_id: int,
+                             legs: tuple[Leg, ...]) -> tuple[tuple[Leg, ...], LimitWarning | None]:
+    """The mirrored legs with their drawer leg moved to the correcting teller's own drawer, and the limit warning.
+
+    Cash in a correction passes through the drawer of the teller who corrects, exactly as the counter's own
+    cash does: whoever hands the customer's cash back (or takes it back) does so from their own drawer, which
+    must be open for the day with its opening cash second-keyed, hold enough for cash paid out, and not be over
+    its limit for cash taken in. For the usual same-day void, made by the teller who took the movement, that is
+    the very drawer that took it, still open; a void by another teller, or a reversal on a later day, goes
+    through the corrector's open drawer. The original drawer is never assumed: once closed it has been counted
+    and its cash returned to the vault, and cash posted to it afterwards would be counted by no one. Entries
+    that move cash between drawers and the vault are not corrected here: their cash goes back by a new
+    hand-over."""
+    cash = dict(session.execute(select(Account.number, Account.gl_code).where(
+        Account.number.in_({leg.account_number for leg in legs}),
+        Account.gl_code.in_((accounts.DRAWER_GL, accounts.VAULT_GL)))).all())
+    if accounts.DRAWER_GL not in cash.values():
+        return legs, None
+    if len(cash) > 1:
+        raise LedgerError(_("entry {id} moves cash between drawers and the vault: hand the cash back with a new "
+                            "transfer instead").format(id=entry_id))
+    live = drawers.live_session(session, actor.staff_id)
+    if live is None or live[1].status != "APPROVED":
+        raise LedgerError(_("entry {id} moves cash, and the cash of its correction passes through your own drawer, "
+                            "which is not open: open your drawer (F11) with cash from the vault, then correct it")
+                          .format(id=entry_id))
+    original = next(iter(cash))
+    drawer = _account(session, accounts.drawer_number(branch.code, actor.username))
+    moved = tuple(Leg(drawer.number, leg.debit, leg.credit) if leg.account_number == original else leg
+                  for leg in legs)
+    cash_out = sum(leg.credit for leg in moved if leg.account_number == drawer.number)
+    cash_in = sum(leg.debit for leg in moved if leg.account_number == drawer.number)
+    if drawer.balance - drawer.held < cash_out:
+        raise LedgerError(_("your cash drawer holds only {cash}").format(
+            cash=format_minor(drawer.balance - drawer.held, drawer.currency)))
+    return moved, drawers.check_cash_in(drawer, cash_in) if cash_in else None
 
 
 def _correction(session: Session, actor: Actor, entry_id: int) -> CorrectionPreview:
@@ -335,11 +385,13 @@ def _correction(session: Session, actor: Actor, entry_id: int) -> CorrectionPrev
         raise LedgerError(_("instruction {id} to correct this entry already waits for a second key").format(
             id=waiting))
     branch = session.get(Branch, actor.branch_id)
+    legs, limit_warning = _cash_through_own_drawer(session, actor, branch, entry.id,
+                                                   mirror(entry_legs(session, entry.id)))
     return CorrectionPreview(
         entry_id=entry.id, instruction_id=original.id, original_kind=original.kind,
         kind=VOID if entry.business_date == branch.business_date else REVERSAL, currency=original.currency,
-        amount=original.amount, business_date=entry.business_date, narrative=entry.narrative,
-        legs=mirror(entry_legs(session, entry.id)),
+        amount=original.amount, business_date=entry.business_date, narrative=entry.narrative, legs=legs,
+        drawer_limit=limit_warning,
     )
 
 
@@ -350,12 +402,23 @@ def correction_preview(db: Database, actor: Actor, entry_id: int) -> CorrectionP
 
 def request_correction(db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str) -> InstructionView:
     """A void on the entry's business day, a reversal afterwards: either is an instruction that posts the
-    entry's mirror only after its own second key. The same key again returns the first instruction."""
+    entry's mirror (its cash through the corrector's open drawer) only after its own second key; checked and
+    recorded in one transaction. The same key again returns the first instruction."""
     narrative = _check_narrative(narrative)
     key = idempotency_key.strip()
 
-    def kind(session: Session) -> str:
-        earlier = session.execute(select(Instruction.kind).where(Instruction.idempotency_key == key)).scalar()
-        return earlier or _correction(session, actor, entry_id).kind
+    def work(session: Session) -> InstructionView:
+        earlier = instructions.find_by_key(session, key)
+        if earlier is not None:  # a retry: the first request's legs, so that its payload matches
+            kind, legs, currency = earlier.kind, earlier.legs, earlier.currency
+        else:
+            correction = _correction(session, actor, entry_id)
+            kind, legs, currency = correction.kind, correction.legs, correction.currency
+        return instructions.submit_in(session, actor, InstructionRequest(
+            kind=kind, legs=legs, narrative=narrative, idempotency_key=key, currency=currency,
+            reverses_entry_id=entry_id))
 
-    return instructions.request_reversal(db, actor, entry_id, narrative, key, kind=db.run(kind, readonly=True))
+    try:
+        return db.run(work)
+    except IntegrityError:  # a concurrent request with the same key won the race: answer as a retry would
+        return db.run(work)

@@ -10,7 +10,9 @@ Both sides of every cash hand-over confirm it, through the instruction's second 
 
 Drawers and the vault are ledger accounts that never go below zero (service, session guard, database).
 A drawer holds more cash than its limit (fixtures/drawer_policy.json) only until the teller returns the
-excess: the drawer screen flags it and offers the return.
+excess: the drawer screen flags it and offers the return. Cash coming in (`check_cash_in`: a deposit, cash
+handed over by another teller, a loan repaid in cash, a correction paying cash back in) may take the drawer
+over its limit once, with a warning in the preview; while the drawer is over, further cash-in is refused.
 """
 
 from dataclasses import dataclass
@@ -71,8 +73,32 @@ class DrawerView:
         return max(self.balance - self.limit, 0)
 
 
+@dataclass(frozen=True)
+class LimitWarning:
+    """Cash-in that takes the drawer over its limit: `excess` is what must go back to the vault."""
+
+    drawer: str
+    currency: str
+    limit: int
+    excess: int
+
+
 def drawer_limit(currency: str = CURRENCY) -> int:
     return fixtures.load("drawer_policy.json")["drawer_limit"][currency]
+
+
+def check_cash_in(drawer: Account, amount: int) -> LimitWarning | None:
+    """Refuse cash into a drawer already over its limit (the excess goes back to the vault first); else
+    the warning when this cash takes it over."""
+    limit = drawer_limit(drawer.currency)
+    if drawer.balance > limit:
+        raise LedgerError(_("cash drawer {number} holds {cash}, over its limit of {limit}: return the excess of "
+                            "{excess} to the vault (F11, cash drawer) before taking more cash in").format(
+            number=drawer.number, cash=format_minor(drawer.balance, drawer.currency),
+            limit=format_minor(limit, drawer.currency),
+            excess=format_minor(drawer.balance - limit, drawer.currency)))
+    excess = drawer.balance + amount - limit
+    return LimitWarning(drawer.number, drawer.currency, limit, excess) if excess > 0 else None
 
 
 def count_total(pieces: Pieces) -> int:
@@ -335,6 +361,7 @@ def transfer_to_teller(
                 username=receiver.username))
         sender = _drawer_account(session, branch, teller.username)
         receiving = _drawer_account(session, branch, receiver.username)
+        check_cash_in(receiving, amount)
         return instructions.submit_in(session, teller, InstructionRequest(
             kind="drawer_to_drawer", legs=(Leg(receiving.number, debit=amount), Leg(sender.number, credit=amount)),
             narrative=_("Cash handed to {username}").format(username=receiver.username),

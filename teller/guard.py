@@ -4,15 +4,16 @@ Journal entries, postings and audit rows are written only through `teller.ledger
 (Core inserts), never as ORM objects, and never changed or deleted. Balances and holds on accounts move
 only with postings and holds. Instructions change only while pending, and are never approved by
 their maker. Cash counts are never changed; counts, drawer sessions and receipts are never deleted, and
-a drawer session no longer open never changes. A loan application's originator never decides on it, and its
+a drawer session no longer open never changes. A branch's day never closes while a drawer account of the
+branch holds cash (cash outside an open drawer session, which no one would count). A loan application's originator never decides on it, and its
 terms and tranches change only while it is DRAFT or RETURNED.
 """
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import (
-    Account, AuditEvent, CashCount, DrawerSession, Hold, Instruction, JournalEntry, LoanApplication, LoanApproval,
+    Account, AuditEvent, Branch, CashCount, DrawerSession, Hold, Instruction, JournalEntry, LoanApplication, LoanApproval,
     LoanTranche, Posting, Receipt,
 )
 from models.loan import EDITABLE_STATES
@@ -20,6 +21,7 @@ from teller.errors import LedgerGuardError
 
 WRITE_ONCE = (JournalEntry, Posting, AuditEvent)
 DERIVED_ACCOUNT_COLUMNS = ("balance", "held")
+DRAWER_GL = "1002"  # teller.accounts.DRAWER_GL (the guard imports no services)
 COUNTER_RECORDS = (CashCount, DrawerSession, Receipt)  # evidence of cash and receipts: never deleted
 LOAN_TERM_COLUMNS = ("amount", "term_months", "first_due_date", "product_id", "customer_id", "currency", "purpose",
                      "facts")
@@ -59,7 +61,20 @@ def _check(session: Session, _flush_context, _instances) -> None:
                 raise LedgerGuardError(f"instruction {obj.id}: the maker cannot be its checker")
         if isinstance(obj, Hold) and _previous(obj, "status") != "ACTIVE":
             raise LedgerGuardError(f"hold {obj.id} is already {_previous(obj, 'status')}")
+        if isinstance(obj, Branch) and _previous(obj, "day_open") and not obj.day_open:
+            _check_no_stray_cash(session, obj.id)
     _check_loans(session)
+
+
+def _check_no_stray_cash(session: Session, branch_id: int) -> None:
+    with session.no_autoflush:
+        in_open_session = select(DrawerSession.id).where(DrawerSession.account_id == Account.id,
+                                                         DrawerSession.status == "OPEN")
+        stray = session.execute(select(func.count()).select_from(Account).where(
+            Account.branch_id == branch_id, Account.gl_code == DRAWER_GL,
+            (Account.balance != 0) | (Account.held != 0), ~in_open_session.exists())).scalar_one()
+    if stray:
+        raise LedgerGuardError(f"branch {branch_id}: the day closes with cash in {stray} drawer(s) no open session counts")
 
 
 def _application(session: Session, application_id: int) -> LoanApplication | None:

@@ -212,6 +212,12 @@ def _existing(session: Session, key: str) -> Instruction | None:
     return session.execute(select(Instruction).where(Instruction.idempotency_key == key)).scalar_one_or_none()
 
 
+def find_by_key(session: Session, key: str) -> InstructionView | None:
+    """The instruction recorded under an idempotency key, if any: a service rebuilding a retried request."""
+    previous = _existing(session, key)
+    return None if previous is None else _current_view(session, previous)
+
+
 def submit_in(
     session: Session, actor: Actor, request: InstructionRequest,
     *, attach: Callable[[Session, int], None] | None = None,
@@ -498,8 +504,9 @@ def expire_overdue(db: Database, actor: Actor) -> int:
 def request_reversal(
     db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str, *, kind: str = "reversal"
 ) -> InstructionView:
-    """Ask to reverse a whole posted entry with its mirror; posted only after its own second key. `kind` is
-    "reversal", or "void" for a same-day correction (teller.counter decides which applies)."""
+    """Ask to reverse a whole posted entry with its exact mirror; posted only after its own second key. `kind`
+    is "reversal", or "void" for a same-day correction. The counter corrects through
+    `teller.counter.request_correction`, which also routes the cash through the corrector's open drawer."""
 
     def legs_of(session: Session) -> tuple[tuple[Leg, ...], str]:
         entry = session.get(JournalEntry, entry_id)

@@ -191,6 +191,7 @@ class RepaymentPreview:
     settles: bool
     narrative: str
     large_value: LargeValueFlag | None  # cash paid in that takes the customer's cash of the day to the threshold
+    drawer_limit: drawers.LimitWarning | None = None  # cash paid in that takes the teller's drawer over its limit
 
 
 @dataclass(frozen=True)
@@ -828,6 +829,8 @@ def _prepare_repayment(session: Session, actor: Actor, draft: RepaymentDraft) ->
     settles = all((paid_parts[item.row.kind].remaining_principal if item.row.kind in paid_parts
                    else item.position.outstanding_principal) == 0 for item in items)
     legs = _repayment_legs(loan, items, allocations, source.number, total)
+    in_cash = draft.kind != "fund_centre" and draft.source == "cash"
+    limit_warning = drawers.check_cash_in(source, total) if in_cash else None
     name = _(PAYMENT_KIND_NAMES[draft.kind])
     preview = RepaymentPreview(
         application_id=application.id, number=application.number, customer_name=loan.customer.name,
@@ -835,7 +838,7 @@ def _prepare_repayment(session: Session, actor: Actor, draft: RepaymentDraft) ->
         allocations=tuple(allocations), before=_tranche_positions(items), settles=settles,
         narrative=_narrative(draft.narrative, _("{payment} of loan {number}").format(payment=name,
                                                                                      number=application.number)),
-        large_value=_cash_flag(session, loan, draft.kind != "fund_centre" and draft.source == "cash", total))
+        large_value=_cash_flag(session, loan, in_cash, total), drawer_limit=limit_warning)
     return _PreparedRepayment(preview, legs, loan, items, instruction_kind)
 
 

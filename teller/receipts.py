@@ -102,7 +102,7 @@ def _view(session: Session, receipt: Receipt, instruction: Instruction, reprint:
     entry = session.execute(select(JournalEntry).where(JournalEntry.instruction_id == instruction.id)).scalar_one()
     branch = session.get(Branch, receipt.branch_id)
     account = _receipt_account(session, entry.id)
-    shown = identifiers.mask_id(account.number) if account.gl_code == accounts.DEPOSIT_GL else account.number
+    shown = identifiers.mask_account(account.number) if account.gl_code == accounts.DEPOSIT_GL else account.number
     checker_ids = [staff_id for staff_id in (instruction.checker_id, instruction.second_checker_id) if staff_id]
     names = {user.id: user.username for user in session.scalars(
         select(StaffUser).where(StaffUser.id.in_([instruction.maker_id, *checker_ids])))}

@@ -137,11 +137,31 @@ def location(dialect, templates, tmp_path, request) -> LedgerLocation:
     return _fresh_postgres(templates, request)
 
 
+def books_problems(database) -> list[str]:
+    """What `teller ledger verify` and `teller audit verify` would report on the ledger."""
+    from teller import audit, ledger
+
+    def work(session) -> list[str]:
+        report = ledger.verify(session)
+        chain = audit.verify_chain(session, session.info["audit_key"])
+        return ([f"ledger verify: {report.problem}"] if not report.ok else []) + (
+            [f"audit verify: {chain.problem}"] if not chain.ok else [])
+
+    return database.run(work, readonly=True)
+
+
 @pytest.fixture
-def db(location):
+def db(location, request):
+    """An open ledger; after the test, the ledger and the audit chain must verify clean (as after every flow
+    at a branch), unless the test is marked `tampers` because it breaks them on purpose."""
     database = bootstrap.open_database(location)
     yield database
-    database.dispose()
+    try:
+        if request.node.get_closest_marker("tampers") is None:
+            problems = books_problems(database)
+            assert not problems, f"the books do not verify after the test: {problems}"
+    finally:
+        database.dispose()
 
 
 @pytest.fixture

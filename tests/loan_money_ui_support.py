@@ -7,8 +7,9 @@ from textual.widgets import DataTable
 
 from screens.loan_application import LoanApplicationScreen
 from screens.second_key import SecondKeyScreen
-from teller import customers, loans
-from tests.helpers import PASSWORD
+from teller import accounts, customers, loans
+from teller.ledger import Leg
+from tests.helpers import PASSWORD, post
 from tests.loan_ui_support import LoanBank, seed_loan_bank, settle
 from tests.servicing_support import Borrower, consumer_terms, disbursed, signed
 from tests.ui_support import code_for, sign_in_quickly, type_credentials, wait_until
@@ -33,7 +34,12 @@ class MoneyBank:
 
 
 def seed_money_bank(db) -> MoneyBank:
+    """The loan UI bank; the cash its seeded deposit left in teller1's unopened drawer goes back to the vault,
+    since no drawer is opened here and the business day does not close with drawer cash no session holds."""
     made = seed_loan_bank(db)
+    bank = made.ui.bank
+    stray = accounts.get_account(db, bank.drawer).balance
+    post(db, bank, [Leg(bank.vault, debit=stray), Leg(bank.drawer, credit=stray)], kind="drawer_to_vault")
     account = customers.customer_file(db, made.customer_id).accounts[0].number
     return MoneyBank(made, Borrower(made.officer, made.customer_id, account))
 

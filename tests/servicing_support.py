@@ -11,7 +11,8 @@ from teller.db import Database
 from teller.loan_products import LoanFacts, LoanTerms, TrancheTerms
 from teller.loan_servicing import DisbursementDraft, RepaymentDraft
 from teller.loans import ApplicationDraft
-from tests.helpers import Bank, deposit, new_key, next_business_day
+from teller.ledger import Leg
+from tests.helpers import Bank, new_key, next_business_day, post
 from tests.loan_support import CLEAR_CHECK, make_customer, make_staff
 
 BORROWER_IDS = {"officer1": "11010119850307002", "officer2": "11010119900512003"}
@@ -26,13 +27,15 @@ class Borrower:
 
 
 def borrower(db: Database, bank: Bank, funds: int = 0, *, username: str = "officer1") -> Borrower:
-    """A loan officer and a customer with a deposit account holding `funds` (paid in cash at the counter)."""
+    """A loan officer and a customer with a deposit account holding `funds`, paid in cash taken straight into
+    the vault: no teller's drawer is open here, and a drawer holding cash outside an open session would keep
+    the business day from closing."""
     officer = make_staff(db, bank, username, ("loan_officer",))
     customer_id = make_customer(db, officer, body=BORROWER_IDS[username])
     number = accounts.open_deposit_account(db, system_actor("tests"), bank.branch_id, "王芳",
                                            customer_id=customer_id).number
     if funds:
-        deposit(db, bank, number, funds)
+        post(db, bank, [Leg(bank.vault, debit=funds), Leg(number, credit=funds)], kind="cash_deposit")
     return Borrower(officer, customer_id, number)
 
 

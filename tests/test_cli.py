@@ -79,6 +79,7 @@ def test_verify_and_trial_balance_after_postings(db, bank, location):
     assert "cash_deposit" in listed.stdout and "APPROVED" in listed.stdout
 
 
+@pytest.mark.tampers
 def test_verify_names_a_balance_changed_behind_the_ledger(db, bank, location):
     deposit(db, bank, bank.alice, 500_00)
     with db.engine.begin() as connection:  # past the database's guard, as someone with admin rights could

@@ -14,11 +14,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from models import Branch, Hold, IdentityCheck, Instruction
-from teller import accounts, approvals, counter, customers, instructions, large_value, notifications
+from screens.counter import warning_lines
+from teller import (
+    accounts, approvals, business_day, counter, customers, drawers, end_of_day, instructions, large_value,
+    notifications, staff,
+)
+from teller.actor import Actor, system_actor
 from teller.errors import InputError, LedgerError
 from teller.large_value import load_settings
 from teller.ledger import Leg
-from tests.helpers import close_business_day, next_business_day, post
+from teller.money import format_minor
+from tests.helpers import PASSWORD, close_business_day, counted, next_business_day, open_drawer, post
 from tests.counter_support import (
     DRAWER_CASH, WANG_ID, approve, assert_clean, draft, move, queue_ids, seed_counter,
 )
@@ -276,6 +282,78 @@ def test_after_the_business_day_a_correction_is_a_reversal(c):
     reversal = counter.request_correction(c.db, c.bank.teller, deposit.entry_id, "posted twice",
                                           counter.new_idempotency_key())
     assert approve(c, reversal).kind == "reversal" and balance(c, c.wang_account) == (0, 0)
+
+
+def teller2(c) -> Actor:
+    def make(session):
+        user = staff.create_staff(session, system_actor("tests"), username="teller2", display_name="Teller2",
+                                  branch_code=c.bank.branch_code, roles=("teller",), password=PASSWORD)
+        return staff.actor_for(user, "test-terminal")
+
+    return c.db.run(make)
+
+
+def test_a_reversal_of_cash_goes_through_the_correcting_tellers_open_drawer(c):
+    move(c, counter.DEPOSIT, "500")
+    withdrawal = move(c, counter.WITHDRAWAL, "100")
+    close_business_day(c.db, c.bank)
+    business_day.open_day(c.db, c.bank.supervisor)
+    before = count(c, Instruction)
+    for attempt in (lambda: counter.correction_preview(c.db, c.bank.teller, withdrawal.entry_id),
+                    lambda: counter.request_correction(c.db, c.bank.teller, withdrawal.entry_id, "paid twice",
+                                                       counter.new_idempotency_key())):
+        with pytest.raises(LedgerError, match=r"your own drawer, which is not open: open your drawer \(F11\)"):
+            attempt()
+    assert count(c, Instruction) == before and balance(c, c.bank.drawer) == (0, 0)  # teller1's drawer is closed
+    other = teller2(c)
+    open_drawer(c.db, c.bank, 1_000_00, teller=other)
+    other_drawer = accounts.drawer_number(c.bank.branch_code, "teller2")
+    preview = counter.correction_preview(c.db, other, withdrawal.entry_id)
+    assert preview.kind == "reversal" and preview.legs == (Leg(c.wang_account, credit=100_00),
+                                                           Leg(other_drawer, debit=100_00))
+    reversal = approve(c, counter.request_correction(c.db, other, withdrawal.entry_id, "paid twice",
+                                                     counter.new_idempotency_key()))
+    assert reversal.reverses_entry_id == withdrawal.entry_id
+    assert balance(c, other_drawer)[0] == 1_100_00 and balance(c, c.bank.drawer) == (0, 0)
+    assert balance(c, c.wang_account) == (500_00, 500_00)
+    end_of_day.count_drawer(c.db, other, counted(1_100_00))
+    end_of_day.close_drawer(c.db, other, c.bank.supervisor)
+    assert business_day.close_day(c.db, c.bank.supervisor).day_open is False
+
+
+def test_a_void_pays_cash_back_only_from_an_open_drawer_that_holds_it(c):
+    deposit = move(c, counter.DEPOSIT, "300")
+    returned = drawers.return_to_vault(c.db, c.bank.teller, DRAWER_CASH + 200_00, counter.new_idempotency_key())
+    approve(c, returned)
+    with pytest.raises(LedgerError, match="your cash drawer holds only 100.00"):
+        counter.request_correction(c.db, c.bank.teller, deposit.entry_id, "wrong account",
+                                   counter.new_idempotency_key())
+    end_of_day.count_drawer(c.db, c.bank.teller, counted(100_00))
+    end_of_day.close_drawer(c.db, c.bank.teller, c.bank.supervisor)
+    with pytest.raises(LedgerError, match="which is not open"):
+        counter.correction_preview(c.db, c.bank.teller, deposit.entry_id)
+
+
+def test_a_deposit_over_the_drawer_limit_warns_and_further_cash_in_waits_for_the_excess(c):
+    limit = drawers.drawer_limit()
+    room = limit - DRAWER_CASH
+    assert counter.preview(c.db, c.bank.teller, draft(c, counter.DEPOSIT, format_minor(room))).drawer_limit is None
+    over = counter.preview(c.db, c.bank.teller, draft(c, counter.DEPOSIT, format_minor(room + 250_00)))
+    assert over.drawer_limit == drawers.LimitWarning(c.bank.drawer, "CNY", limit, 250_00)
+    warning = "\n".join(warning_lines(None, None, over.drawer_limit))
+    assert "250.00 CNY over its limit of 200,000.00" in warning and "F11" in warning
+    move(c, counter.DEPOSIT, format_minor(room + 250_00))
+    withdrawal = move(c, counter.WITHDRAWAL, "50")  # cash out is never held back
+    assert balance(c, c.bank.drawer)[0] == limit + 200_00
+    refused = r"holds 200,200.00, over its limit of 200,000.00: return the excess of 200.00 to the vault \(F11"
+    for attempt in (counter.preview, counter.submit):
+        with pytest.raises(LedgerError, match=refused):
+            attempt(c.db, c.bank.teller, draft(c, counter.DEPOSIT, "10", account=c.wang_savings))
+    with pytest.raises(LedgerError, match=refused):  # a correction paying cash back in is cash in too
+        counter.request_correction(c.db, c.bank.teller, withdrawal.entry_id, "not taken",
+                                   counter.new_idempotency_key())
+    approve(c, drawers.return_to_vault(c.db, c.bank.teller, 200_00, counter.new_idempotency_key()))
+    assert counter.preview(c.db, c.bank.teller, draft(c, counter.DEPOSIT, "10")).drawer_limit.excess == 10_00
 
 
 def test_queue_is_oldest_first_and_rejection_releases_the_hold(c):

@@ -13,7 +13,7 @@ from teller.documents import render_text
 from teller.errors import ApprovalError, InputError, LedgerError
 from teller.ledger import Leg
 from tests.helpers import (
-    BUSINESS_DATE, PASSWORD, assert_books_clean, counted, fund_vault, new_key, open_drawer, submit,
+    BUSINESS_DATE, PASSWORD, assert_books_clean, counted, fund_vault, new_key, open_drawer, post, submit,
 )
 
 VAULT_CASH = 1_000_000_00
@@ -134,6 +134,36 @@ def test_the_drawer_limit_flags_the_excess(db, cash_bank):
     assert_books_clean(db)
 
 
+def test_cash_is_not_handed_to_a_drawer_over_its_limit(db, cash_bank):
+    bank = cash_bank
+    receiver = second_teller(db, bank)
+    open_drawer(db, bank, 2_000_00)
+    open_drawer(db, bank, drawers.drawer_limit() + 100_00, teller=receiver)
+    with pytest.raises(LedgerError, match=r"0101-1002-teller2 holds 200,100.00, over its limit of 200,000.00: "
+                                          r"return the excess of 100.00 to the vault"):
+        drawers.transfer_to_teller(db, bank.teller, "teller2", 500_00, new_key())
+    instructions.approve(db, drawers.return_to_vault(db, receiver, 100_00, new_key()).id, bank.supervisor)
+    made = drawers.transfer_to_teller(db, bank.teller, "teller2", 500_00, new_key())
+    instructions.approve(db, made.id, receiver)
+    assert drawers.my_drawer(db, receiver).excess == 500_00
+    assert_books_clean(db)
+
+
+def test_the_vault_never_goes_below_zero(db, cash_bank):
+    bank = cash_bank
+    with pytest.raises(LedgerError, match=f"insufficient available balance in account {bank.vault}"):
+        drawers.open_drawer(db, bank.teller, counted(VAULT_CASH + 10), new_key())
+    assert drawers.my_drawer(db, bank.teller).state == "none"
+    held = submit(db, bank, [Leg(bank.suspense, debit=VAULT_CASH - 10), Leg(bank.vault, credit=VAULT_CASH - 10)])
+    with pytest.raises(LedgerError, match=f"insufficient available balance in account {bank.vault}"):
+        submit(db, bank, [Leg(bank.suspense, debit=20), Leg(bank.vault, credit=20)])  # the hold counts
+    instructions.cancel(db, held.id, bank.teller)
+    with pytest.raises(Exception, match="below zero|never_below_zero|balances and holds move only"):
+        raw(db, "UPDATE account SET balance = -1 WHERE number = :number", number=bank.vault)
+    assert balance(db, bank.vault) == VAULT_CASH
+    assert_books_clean(db)
+
+
 def test_teller_to_teller_cash_is_confirmed_by_the_receiving_teller(db, cash_bank):
     bank = cash_bank
     receiver = second_teller(db, bank)
@@ -223,6 +253,36 @@ def test_the_day_closes_only_with_every_drawer_closed_and_rolls_the_date(db, cas
     assert (closed.day_open, closed.business_date) == (False, BUSINESS_DATE + timedelta(days=1))
     proof = render_text(end_of_day.branch_proof(db, bank.branch_id, BUSINESS_DATE))
     assert "Audit chain head at the day's close" in proof and "teller1" in proof
+    assert_books_clean(db)
+
+
+def test_the_day_does_not_close_with_cash_in_a_drawer_no_open_session_holds(db, cash_bank):
+    """Cash posted to a drawer with no open session (as a correction once did after the drawer closed) is
+    counted by no one: the service, the session guard and the database each refuse to close the day."""
+    from models import Branch
+    from teller.errors import LedgerGuardError
+
+    bank = cash_bank
+    post(db, bank, [Leg(bank.drawer, debit=100_00), Leg(bank.alice, credit=100_00)], kind="cash_deposit")
+    with pytest.raises(LedgerError, match=r"cash outside an open drawer: 0101-1002-teller1 100.00; its teller "
+                                          r"opens the drawer, counts it and closes it"):
+        business_day.close_day(db, bank.supervisor)
+    with pytest.raises(Exception, match="holds cash outside an open drawer session"):
+        raw(db, "UPDATE branch SET day_open = false, business_date = :day WHERE id = :id",
+            day=BUSINESS_DATE + timedelta(days=1), id=bank.branch_id)
+
+    def close_by_hand(session):
+        branch = session.get(Branch, bank.branch_id)
+        branch.day_open = False
+        branch.business_date = BUSINESS_DATE + timedelta(days=1)
+
+    with pytest.raises(LedgerGuardError, match="no open session counts"):
+        db.run(close_by_hand)
+    open_drawer(db, bank, 10_00)
+    end_of_day.count_drawer(db, bank.teller, counted(110_00))
+    end_of_day.close_drawer(db, bank.teller, bank.supervisor)
+    assert balance(db, bank.drawer) == 0 and balance(db, bank.vault) == VAULT_CASH + 100_00
+    assert business_day.close_day(db, bank.supervisor).business_date == BUSINESS_DATE + timedelta(days=1)
     assert_books_clean(db)
 
 

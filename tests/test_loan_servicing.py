@@ -11,13 +11,16 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from models import Instruction, LoanAccount, LoanDisbursement, LoanSchedule
-from teller import accounts, approvals, customers, instructions, large_value, loan_servicing, loans, receipts
+from teller import (
+    accounts, approvals, customers, drawers, instructions, large_value, loan_servicing, loans, receipts,
+)
 from teller.errors import ApprovalError, InputError, LedgerError
 from teller.loan_products import LoanTerms, TrancheTerms
 from teller.loan_servicing import (
     DisbursementDraft, PayeeDraft, RepaymentDraft, WaiverDraft, first_due_after, servicing,
 )
-from tests.helpers import assert_books_clean, fund_vault, new_key, open_drawer
+from teller.ledger import Leg
+from tests.helpers import assert_books_clean, fund_vault, new_key, open_drawer, post
 from tests.servicing_support import (
     NEXT_DAY_DUE, borrower, combined_terms, consumer_terms, days_pass, disbursed, repay, signed,
 )
@@ -163,6 +166,26 @@ def test_a_cash_disbursement_is_paid_by_a_teller_from_an_open_drawer_and_reporte
     assert report[0].lines[0].account_number == "DK01012026000001-1"
     payoff = loan_servicing.preview_repayment(db, bank.teller, RepaymentDraft(application.id, "payoff", "cash"))
     assert payoff.large_value.day_total == 60_000_00 + payoff.total  # cash out and back in, the same day
+    assert_books_clean(db)
+
+
+def test_a_cash_repayment_over_the_drawer_limit_warns_and_waits_while_the_drawer_is_over(db, bank):
+    limit = drawers.drawer_limit()
+    fund_vault(db, bank, limit)
+    who = borrower(db, bank)
+    application = disbursed(db, bank, who)
+    open_drawer(db, bank, limit - 100_00)
+    payoff = RepaymentDraft(application.id, "payoff", "cash", idempotency_key=new_key())
+    preview = loan_servicing.preview_repayment(db, bank.teller, payoff)
+    assert preview.drawer_limit == drawers.LimitWarning(bank.drawer, "CNY", limit, preview.total - 100_00)
+    post(db, bank, [Leg(bank.drawer, debit=200_00), Leg(bank.alice, credit=200_00)], kind="cash_deposit")
+    for attempt in (loan_servicing.preview_repayment, loan_servicing.request_repayment):
+        with pytest.raises(LedgerError, match="over its limit of 200,000.00: return the excess of 100.00 to the vault"):
+            attempt(db, bank.teller, payoff)
+    instructions.approve(db, drawers.return_to_vault(db, bank.teller, 100_00, new_key()).id, bank.supervisor)
+    made = loan_servicing.request_repayment(db, bank.teller, payoff)
+    instructions.approve(db, made.id, bank.supervisor)
+    assert loans.get_application(db, application.id).state == "SETTLED"
     assert_books_clean(db)
 
 
