@@ -203,6 +203,30 @@ def test_the_count_is_recorded_before_the_expected_balance_is_known(db, cash_ban
     assert_books_clean(db)
 
 
+def test_the_proof_keeps_the_first_blind_count_and_each_recounts_difference(db, cash_bank):
+    bank = cash_bank
+    open_drawer(db, bank, 1_000_00)
+    end_of_day.count_drawer(db, bank.teller, counted(900_00))  # blind: 100.00 short
+    end_of_day.count_drawer(db, bank.teller, counted(1_020_00))  # after seeing the expected balance: over
+    last = end_of_day.count_drawer(db, bank.teller, counted(1_000_00))
+    closed = end_of_day.close_drawer(db, bank.teller, bank.supervisor)
+    assert closed.over_short_instruction_id is None  # the difference posted is the last count's: none
+    lines = render_text(end_of_day.teller_proof(db, last.session_id)).splitlines()
+    shown = [" ".join(line.split()) for line in lines]
+    assert "Counts made 3" in shown
+    assert "First count (blind) counted 900.00 · expected 1,000.00 · short (短款) 100.00" in shown
+    assert "Recount 2 counted 1,020.00 · expected 1,000.00 · over (长款) 20.00" in shown
+    assert "Recount 3 counted 1,000.00 · expected 1,000.00 · none: the drawer balances" in shown
+    assert "Difference none: the drawer balances" in shown
+    assert shown.index("Counts made 3") < shown.index("First count (blind) counted 900.00 · expected 1,000.00 "
+                                                      "· short (短款) 100.00")
+    teller2 = second_teller(db, bank)
+    open_drawer(db, bank, 300_00, teller=teller2)
+    once = end_of_day.count_drawer(db, teller2, counted(300_00))
+    assert "First count (blind)" not in render_text(end_of_day.teller_proof(db, once.session_id))  # one count
+    assert_books_clean(db)
+
+
 def test_the_day_closes_only_with_every_drawer_closed_and_rolls_the_date(db, cash_bank):
     bank = cash_bank
     open_drawer(db, bank, 1_000_00)
