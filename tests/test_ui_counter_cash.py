@@ -126,6 +126,32 @@ async def test_blind_end_of_day_with_over_and_short(ui, difference, wanted):
     assert_books_clean(ui.db)
 
 
+async def test_a_recount_leaves_the_first_blind_count_on_the_proof(ui):
+    open_drawer(ui.db, ui.bank, 2_000_00)
+    app = make_app(ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, EndOfDayScreen))
+        await type_count(pilot, counted(COUNTABLE + 1_900_00))  # blind: 100.07 short
+        await shows(pilot, "short (短款) 100.07")
+        await pilot.press("f6")  # count again, having seen the expected balance
+        await wait_until(pilot, lambda: app.screen.balancing is None)
+        await type_count(pilot, counted(COUNTABLE + 2_000_00))
+        await shows(pilot, "short (短款) 0.07")
+        await pilot.press("f5")
+        await supervisor_key(pilot, ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.saved_to is not None)
+        shown = [" ".join(line.split()) for line in app.screen.text.splitlines()]
+    assert "Counts made 2" in shown
+    assert "First count (blind) counted 14,245.60 · expected 14,345.67 · short (短款) 100.07" in shown
+    assert "Recount 2 counted 14,345.60 · expected 14,345.67 · short (短款) 0.07" in shown
+    over_short = accounts.branch_account_number(ui.bank.branch_code, "6711")
+    assert accounts.get_account(ui.db, over_short).balance == 7  # the last count's difference is posted
+    assert_books_clean(ui.db)
+
+
 async def test_excess_cash_is_flagged_and_returned_to_the_vault(ui):
     open_drawer(ui.db, ui.bank, drawers.drawer_limit() - COUNTABLE + 1_000_00)
     app = make_app(ui)
