@@ -128,7 +128,7 @@ class CashMoveScreen(TranslatedBindings, ModalScreen[tuple[str, str] | None]):
 
 class DrawerScreen(TellerScreen):
     HELP_TITLE = N_("Cash drawer")
-    AUTO_FOCUS = "#drawer-table"  # the hand-over table before it is hidden until hand-overs wait
+    AUTO_FOCUS = "#drawer-table"  # not the hand-over table above it, hidden until hand-overs wait
     PALETTE_COMMANDS = (OPEN_DRAWER, TO_VAULT, TO_TELLER, END_OF_DAY, HAND_OVER, OPEN_DAY, CLOSE_DAY)
     BINDINGS = [command.binding() for command in (BACK, *PALETTE_COMMANDS)]
     DEFAULT_CSS = """
