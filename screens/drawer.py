@@ -1,12 +1,13 @@
 """The cash drawer (尾箱) screen, F11 from anywhere: a teller's drawer today (state, cash by denomination
 as last counted, a flag when it holds more than the limit) with opening, returning cash to the vault,
-handing cash to another teller and the end of day; a supervisor's view of every drawer of the branch,
-with opening and closing the business day."""
+handing cash to another teller and the end of day, and the hand-overs that wait (cash handed to the teller,
+to confirm or refuse; cash they handed over, to withdraw); a supervisor's view of every drawer of the
+branch, with opening and closing the business day."""
 
 import uuid
 from dataclasses import replace
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from teller import business_day, drawers, end_of_day, instructions
 from teller.actor import Actor
 from teller.business_day import DayView
-from teller.drawers import DrawerView
+from teller.drawers import DrawerView, HandOver
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.money import parse_amount
@@ -27,6 +28,7 @@ from teller.ui.widgets.table import Table
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen, TranslatedBindings
 from screens.document import DocumentScreen
+from screens.hand_over import HandOverScreen
 from screens.second_key import SecondKeyScreen
 
 TELLER = ("teller",)
@@ -40,6 +42,9 @@ TO_TELLER = UserCommand("to_teller", "f6", "to_teller", N_("To teller"),
                         roles=TELLER)
 END_OF_DAY = UserCommand("end_of_day", "f7", "end_of_day", N_("End of day"),
                          N_("Count your drawer blind, balance it and close it"), roles=TELLER)
+HAND_OVER = UserCommand("hand_over", "f8", "hand_over", N_("Hand-over"),
+                        N_("Open the waiting hand-over under the cursor: confirm or refuse cash handed to you, "
+                           "or withdraw cash you handed over"), roles=TELLER)
 OPEN_DAY = UserCommand("open_day", "f8", "open_day", N_("Open day"), N_("Open the branch's business day"),
                        roles=SUPERVISORS)
 CLOSE_DAY = UserCommand("close_day", "f9", "close_day", N_("Close day"),
@@ -123,7 +128,8 @@ class CashMoveScreen(TranslatedBindings, ModalScreen[tuple[str, str] | None]):
 
 class DrawerScreen(TellerScreen):
     HELP_TITLE = N_("Cash drawer")
-    PALETTE_COMMANDS = (OPEN_DRAWER, TO_VAULT, TO_TELLER, END_OF_DAY, OPEN_DAY, CLOSE_DAY)
+    AUTO_FOCUS = "#drawer-table"  # not the hand-over table above it, hidden until hand-overs wait
+    PALETTE_COMMANDS = (OPEN_DRAWER, TO_VAULT, TO_TELLER, END_OF_DAY, HAND_OVER, OPEN_DAY, CLOSE_DAY)
     BINDINGS = [command.binding() for command in (BACK, *PALETTE_COMMANDS)]
     DEFAULT_CSS = """
     #drawer-heading { padding: 0 1; text-style: bold; height: auto; }
@@ -131,14 +137,18 @@ class DrawerScreen(TellerScreen):
     #drawer-excess { padding: 0 1; height: auto; color: $warning; }
     #drawer-message { padding: 0 1; height: auto; color: $error; }
     #drawer-table { margin: 0 1; }
+    #hand-over-heading { padding: 0 1; height: auto; color: $warning; display: none; }
+    #hand-over-table { margin: 0 1 1 1; max-height: 5; display: none; }
     """
 
     class Loaded(Message):
-        def __init__(self, day: DayView, mine: DrawerView | None, branch: list[DrawerView] | None) -> None:
+        def __init__(self, day: DayView, mine: DrawerView | None, branch: list[DrawerView] | None,
+                     hand_overs: list[HandOver]) -> None:
             super().__init__()
             self.day = day
             self.mine = mine
             self.branch = branch
+            self.hand_overs = hand_overs
 
     class Failed(Message):
         def __init__(self, reason: str) -> None:
@@ -158,6 +168,7 @@ class DrawerScreen(TellerScreen):
         super().__init__()
         self.day: DayView | None = None
         self.mine: DrawerView | None = None
+        self.hand_overs: list[HandOver] = []
 
     @property
     def actor(self) -> Actor:
@@ -169,12 +180,16 @@ class DrawerScreen(TellerScreen):
         yield Static("", id="drawer-state", markup=False)
         yield Static("", id="drawer-excess", markup=False)
         yield Static("", id="drawer-message", markup=False)
+        yield Static("", id="hand-over-heading", markup=False)
+        yield Table(id="hand-over-table", cursor_type="row", zebra_stripes=True)
         yield Table(id="drawer-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == HAND_OVER.action and not self.hand_overs:
+            return False
         for command in self.PALETTE_COMMANDS:
             if command.action == action:
                 return command.allowed_for(self.actor.roles)
@@ -186,8 +201,9 @@ class DrawerScreen(TellerScreen):
             db, actor = self.app.db, self.actor
             day = business_day.day_status(db, actor.branch_id)
             mine = drawers.my_drawer(db, actor) if "teller" in actor.roles else None
+            hand_overs = drawers.waiting_hand_overs(db, actor) if "teller" in actor.roles else []
             branch = drawers.branch_drawers(db, actor) if set(actor.roles) & set(SUPERVISORS) else None
-            post_if_current(self, self.Loaded(day, mine, branch))
+            post_if_current(self, self.Loaded(day, mine, branch, hand_overs))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 
@@ -206,6 +222,7 @@ class DrawerScreen(TellerScreen):
             self._show_branch(table, message.branch)
         else:
             self._show_mine(table, message.mine)
+        self._show_hand_overs(message.hand_overs)
 
     def _show_mine(self, table: DataTable, mine: DrawerView) -> None:
         lines = [_("Your drawer {number}: {state}.").format(number=mine.account_number,
@@ -235,6 +252,47 @@ class DrawerScreen(TellerScreen):
         for view in branch:
             table.add_row(view.username, _(STATE_NAMES[view.state]), format_amount(view.balance),
                           format_amount(view.excess) if view.excess else "")
+
+    def _show_hand_overs(self, hand_overs: list[HandOver]) -> None:
+        """The hand-overs that wait, shown only while there are some."""
+        self.hand_overs = hand_overs
+        heading = self.query_one("#hand-over-heading", Static)
+        table = self.query_one("#hand-over-table", DataTable)
+        table.clear(columns=True)
+        heading.display = table.display = bool(hand_overs)
+        self.refresh_bindings()
+        if not hand_overs:
+            return
+        incoming = sum(hand_over.incoming for hand_over in hand_overs)
+        heading.update(_("Cash hand-overs waiting: {incoming} for your confirmation, {outgoing} from you "
+                         "(F8 or Enter opens one).").format(incoming=incoming, outgoing=len(hand_overs) - incoming))
+        table.add_columns(_("Instruction"), _("Sender"), _("Receiver"), _("Amount"), _("You may"))
+        for hand_over in hand_overs:
+            table.add_row(str(hand_over.instruction_id), hand_over.sender, hand_over.receiver,
+                          format_amount(hand_over.amount, hand_over.currency),
+                          _("confirm or refuse") if hand_over.incoming else _("withdraw"),
+                          key=str(hand_over.instruction_id))
+        table.styles.height = len(hand_overs) + 1  # its heading and rows (up to its maximum, then it scrolls)
+        table.focus()
+
+    def action_hand_over(self) -> None:
+        """Open the waiting hand-over under the cursor of the hand-over table."""
+        table = self.query_one("#hand-over-table", DataTable)
+        if self.hand_overs and table.row_count:
+            self._open_hand_over(self.hand_overs[min(table.cursor_row, len(self.hand_overs) - 1)])
+
+    @on(DataTable.RowSelected, "#hand-over-table")
+    def hand_over_selected(self, event: DataTable.RowSelected) -> None:
+        self._open_hand_over(next(hand_over for hand_over in self.hand_overs
+                                  if str(hand_over.instruction_id) == event.row_key.value))
+
+    def _open_hand_over(self, hand_over: HandOver) -> None:
+        def decided(made: instructions.InstructionView | None) -> None:
+            if made is not None:
+                self._say(hand_over_outcome(hand_over, made))
+            self.load()
+
+        self.app.push_screen(HandOverScreen(hand_over), decided)
 
     def on_drawer_screen_failed(self, message: Failed) -> None:
         self.query_one("#drawer-message", Static).update(message.reason)
@@ -318,7 +376,10 @@ class DrawerScreen(TellerScreen):
 
         def given(checker: Actor | None) -> None:
             if checker is None:
-                self._say(_("Instruction {id} waits for a second key.").format(id=instruction.id))
+                self._say(_("Instruction {id} waits: {username} confirms it from their own drawer screen (F11); "
+                            "F8 here withdraws it.").format(id=instruction.id, username=message.username)
+                          if message.username else
+                          _("Instruction {id} waits for a second key.").format(id=instruction.id))
                 self.load()
             else:
                 self.approve(instruction.id, checker)
@@ -377,3 +438,16 @@ class DrawerScreen(TellerScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def hand_over_outcome(hand_over: HandOver, made: instructions.InstructionView) -> str:
+    """What became of a hand-over decided from the drawer screen, in a line."""
+    amount = format_amount(made.amount, made.currency)
+    if made.status == "APPROVED":
+        return _("{amount} from {sender} is confirmed and in your drawer.").format(amount=amount,
+                                                                                   sender=hand_over.sender)
+    if made.status == "REJECTED":
+        return _("You refused {amount} from {sender}: the cash stays in their drawer.").format(
+            amount=amount, sender=hand_over.sender)
+    return _("Hand-over of {amount} to {receiver} withdrawn: the cash stays in your drawer.").format(
+        amount=amount, receiver=hand_over.receiver)

@@ -37,7 +37,10 @@ from teller.money import Money, format_minor, parse_amount
 
 DEPOSIT, WITHDRAWAL, TRANSFER = "cash_deposit", "cash_withdrawal", "transfer"
 COUNTER_KINDS = (DEPOSIT, WITHDRAWAL, TRANSFER)
-NEEDS_IDENTITY = (WITHDRAWAL, TRANSFER)  # money leaves the customer's account
+# The teller confirms the customer's identity document, as shown at the counter, for every movement: cash
+# paid in as well as money paid out. It must match the customer's file and is recorded with the instruction.
+NEEDS_IDENTITY = COUNTER_KINDS
+PAYS_OUT = (WITHDRAWAL, TRANSFER)  # money leaves the customer's account: its available balance must cover it
 VOID, REVERSAL = "void", "reversal"
 
 
@@ -226,7 +229,7 @@ def _drawer_for(session: Session, actor: Actor, branch: Branch, account: Account
 
 
 def _check_funds(session: Session, kind: str, account: Account, counter_number: str, amount: Money) -> None:
-    if kind in NEEDS_IDENTITY and account.balance - account.held < amount.minor:
+    if kind in PAYS_OUT and account.balance - account.held < amount.minor:
         raise InputError("amount", _("more than the available balance of {available}").format(
             available=format_minor(account.balance - account.held, account.currency)))
     if kind == WITHDRAWAL:

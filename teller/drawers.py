@@ -6,7 +6,10 @@ Both sides of every cash hand-over confirm it, through the instruction's second 
   vault gives the second key (password and code) on the same terminal or from the approval queue;
 - drawer to drawer: the sending teller is the maker and the *receiving* teller gives the first key with
   their own password and code (`instructions.RECEIVER_CONFIRMS`; policy gives tellers authority for that
-  kind only), so cash never moves into a drawer its owner has not counted and accepted.
+  kind only), so cash never moves into a drawer its owner has not counted and accepted. A hand-over not
+  confirmed at once waits (`waiting_hand_overs`): the receiver confirms it later from their own terminal or
+  refuses it with a reason (`instructions.reject`), or the sender withdraws it (`instructions.cancel`); a
+  refusal or withdrawal releases the hold on the sender's cash.
 
 Drawers and the vault are ledger accounts that never go below zero (service, session guard, database).
 A drawer holds more cash than its limit (fixtures/drawer_policy.json) only until the teller returns the
@@ -15,6 +18,7 @@ handed over by another teller, a loan repaid in cash, a correction paying cash b
 over its limit once, with a warning in the preview; while the drawer is over, further cash-in is refused.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -49,6 +53,21 @@ class CountView:
     expected: int | None
     pieces: tuple[tuple[int, int], ...]
     counted_at: datetime
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """Cash handed from one teller's drawer to another's, waiting for the receiving teller's key.
+    `incoming`: cash handed to the teller asking (theirs to confirm or refuse); otherwise cash they handed
+    over (theirs to withdraw while it waits)."""
+
+    instruction_id: int
+    sender: str
+    receiver: str
+    amount: int
+    currency: str
+    created_at: datetime
+    incoming: bool
 
 
 @dataclass(frozen=True)
@@ -369,3 +388,31 @@ def transfer_to_teller(
         ))
 
     return db.run(work)
+
+
+def waiting_hand_overs(db: Database, teller: Actor) -> list[HandOver]:
+    """The teller's hand-overs still pending, oldest first: cash handed to them, which they confirm (their
+    own password and code) or refuse from their own terminal, and cash they handed over, which they may
+    withdraw (it blocks their end-of-day count while it waits)."""
+    require_role(teller, DRAWER_ROLES, _("keep a cash drawer"))
+
+    def work(session: Session) -> list[HandOver]:
+        branch = _branch(session, teller)
+        usernames = {accounts.drawer_number(branch.code, username): username for username in session.scalars(
+            select(StaffUser.username).where(StaffUser.branch_id == branch.id))}
+        rows = session.execute(
+            select(Instruction, StaffUser.username).join(StaffUser, StaffUser.id == Instruction.maker_id)
+            .where(Instruction.branch_id == branch.id, Instruction.kind == "drawer_to_drawer",
+                   Instruction.status == "PENDING")
+            .order_by(Instruction.created_at, Instruction.id)
+        ).all()
+        waiting = []
+        for instruction, sender in rows:
+            legs = tuple(Leg(*leg) for leg in json.loads(instruction.payload)["legs"])
+            receiver = usernames.get(instructions.receiving_account(legs), "")
+            if teller.username in (sender, receiver):
+                waiting.append(HandOver(instruction.id, sender, receiver, instruction.amount, instruction.currency,
+                                        clock.as_utc(instruction.created_at), receiver == teller.username))
+        return waiting
+
+    return db.run(work, readonly=True)

@@ -2,7 +2,8 @@
 
 1. `count_drawer`: the teller enters the cash counted by denomination. The count is recorded first,
    with the drawer balance of that moment; only then does the service answer with the expected balance
-   and the difference. Every count stays on record (a recount after seeing the difference shows).
+   and the difference. Every count stays on record: after a recount the proof lists the first, blind
+   count and each recount with its own difference.
 2. `close_drawer`: with a supervisor's second key, in one transaction: an over (长款) or short (短款) is
    posted against the branch's over/short account, all the counted cash goes back to the vault, and the
    drawer session closes (the database refuses to close a drawer that still holds cash). The audit row
@@ -191,6 +192,18 @@ def _cash_moved(session: Session, drawer_session: DrawerSession) -> tuple[int, i
     return int(row[0]), int(row[1])
 
 
+def _count_lines(closing: list[CashCount]) -> list[tuple[str, str]]:
+    """Every end-of-day count in order, each with what it found: the first, blind count stays on the proof
+    beside the recounts made after seeing the expected balance (the difference posted is the last one's)."""
+    lines = []
+    for number, count in enumerate(closing, start=1):
+        label = _("First count (blind)") if number == 1 else _("Recount {number}").format(number=number)
+        lines.append((label, _("counted {counted} · expected {expected} · {difference}").format(
+            counted=format_amount(count.total), expected=format_amount(count.expected),
+            difference=difference_text(count.total - count.expected))))
+    return lines
+
+
 def teller_proof(db: Database, session_id: int) -> Document:
     """The end-of-day proof of one teller's drawer session: opening, movements, the blind count by
     denomination, the difference, the return to the vault and the audit chain head at close."""
@@ -226,6 +239,8 @@ def teller_proof(db: Database, session_id: int) -> Document:
                 (_("Difference"), difference_text(difference)),
                 (_("Counts made"), str(len(closing))),
             ]
+            if len(closing) > 1:
+                fields += _count_lines(closing)
             view = count_view(final)
             rows = tuple((denomination_text(denomination), str(pieces), format_amount(denomination * pieces))
                          for denomination, pieces in view.pieces if pieces)

@@ -389,12 +389,16 @@ def receiving_account(instruction_legs: tuple[Leg, ...]) -> str:
     return next(leg.account_number for leg in instruction_legs if leg.debit)
 
 
-def _check_receiver(session: Session, instruction: Instruction, checker: Actor) -> None:
+def _is_receiver(session: Session, instruction: Instruction, actor: Actor) -> bool:
+    """Whether the actor is the teller whose drawer receives the cash of this transfer between drawers."""
     branch = session.get(Branch, instruction.branch_id)
-    receiving = receiving_account(_stored_legs(instruction))
-    if receiving != accounts.drawer_number(branch.code, checker.username):
+    return receiving_account(_stored_legs(instruction)) == accounts.drawer_number(branch.code, actor.username)
+
+
+def _check_receiver(session: Session, instruction: Instruction, checker: Actor) -> None:
+    if not _is_receiver(session, instruction, checker):
         raise ApprovalError(_("the teller who receives the cash into drawer {number} confirms this transfer").format(
-            number=receiving))
+            number=receiving_account(_stored_legs(instruction))))
 
 
 def _roles_of(session: Session, staff_id: int) -> tuple[str, ...]:
@@ -456,6 +460,8 @@ def approve(db: Database, instruction_id: int, checker: Actor) -> InstructionVie
 
 
 def reject(db: Database, instruction_id: int, checker: Actor, reason: str) -> InstructionView:
+    """A checker rejects a pending instruction with a reason, releasing its holds. The teller who would
+    receive a transfer between drawers refuses it the same way, before giving their key."""
     reason = reason.strip()
     if not reason:
         raise InputError("reason", _("say why the instruction is rejected"))
@@ -464,7 +470,9 @@ def reject(db: Database, instruction_id: int, checker: Actor, reason: str) -> In
         instruction = _load_pending(session, instruction_id)
         if checker.staff_id == instruction.maker_id:
             raise ApprovalError(_("the maker cancels their own instruction; rejecting is for a checker"))
-        if not set(checker.roles) & set(CHECKER_ROLES):
+        receiver_refuses = (instruction.kind in RECEIVER_CONFIRMS and instruction.checker_id is None
+                            and _is_receiver(session, instruction, checker))
+        if not set(checker.roles) & set(CHECKER_ROLES) and not receiver_refuses:
             raise ApprovalError(_("{username} has no role that may reject instructions").format(
                 username=checker.username))
         _finish(session, checker, instruction, "REJECTED", reason)

@@ -47,11 +47,13 @@ def seed_counter(db: Database, bank: Bank | None = None) -> Counter:
 def draft(c: Counter, kind: str, amount: str, *, account: str | None = None, to: str = "",
           narrative: str = "counter test", identity: bool = True, key: str | None = None,
           customer: int | None = None) -> counter.MovementDraft:
+    customer = customer or c.wang
     needs = kind in counter.NEEDS_IDENTITY and identity
     return counter.MovementDraft(
-        kind=kind, customer_id=customer or c.wang, account_number=account or c.wang_account, amount=amount,
+        kind=kind, customer_id=customer, account_number=account or c.wang_account, amount=amount,
         to_account_number=to, narrative=narrative, document_type="resident_id" if needs else "",
-        document_number=WANG_ID if needs else "", idempotency_key=key or counter.new_idempotency_key(),
+        document_number=(LI_ID if customer == c.li else WANG_ID) if needs else "",
+        idempotency_key=key or counter.new_idempotency_key(),
     )
 
 

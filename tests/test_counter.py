@@ -26,7 +26,7 @@ from teller.ledger import Leg
 from teller.money import format_minor
 from tests.helpers import PASSWORD, close_business_day, counted, next_business_day, open_drawer, post
 from tests.counter_support import (
-    DRAWER_CASH, WANG_ID, approve, assert_clean, draft, move, queue_ids, seed_counter,
+    DRAWER_CASH, LI_ID, WANG_ID, approve, assert_clean, draft, move, queue_ids, seed_counter,
 )
 
 
@@ -51,22 +51,39 @@ def test_cash_deposit_moves_cash_from_the_drawer_to_the_account(c):
     preview = counter.preview(c.db, c.bank.teller, draft(c, counter.DEPOSIT, "1,000.50"))
     assert (preview.account.balance, preview.account.balance_after) == (0, 1_000_50)
     assert preview.account.available_after == 1_000_50
-    assert not preview.needs_identity and preview.duplicate is None and preview.large_value is None
+    assert preview.needs_identity and preview.duplicate is None and preview.large_value is None
     made = counter.submit(c.db, c.bank.teller, draft(c, counter.DEPOSIT, "1,000.50"))
     assert made.status == "PENDING" and balance(c, c.wang_account) == (0, 0)
     assert approve(c, made).status == "APPROVED"
     assert balance(c, c.wang_account) == (1_000_50, 1_000_50)
     assert balance(c, c.bank.drawer)[0] == DRAWER_CASH + 1_000_50
-    assert count(c, IdentityCheck) == 0  # a deposit needs no identity check
+
+
+def test_cash_deposit_records_the_identity_check_as_a_withdrawal_does(c):
+    before = count(c, Instruction)
+    for refused_draft, field in ((draft(c, counter.DEPOSIT, "60,000", identity=False), "document type"),
+                                 (replace(draft(c, counter.DEPOSIT, "60,000"), document_number=LI_ID),
+                                  "document number")):
+        with pytest.raises(InputError) as refused:
+            counter.submit(c.db, c.bank.teller, refused_draft)
+        assert refused.value.field == field
+    assert count(c, Instruction) == before and count(c, IdentityCheck) == 0
+    made = counter.submit(c.db, c.bank.teller, draft(c, counter.DEPOSIT, "60,000"))
+    check = c.db.run(lambda s: s.execute(select(IdentityCheck)).scalar_one(), readonly=True)
+    assert (check.instruction_id, check.customer_id, check.document_type, check.document_number) == (
+        made.id, c.wang, "resident_id", WANG_ID)
+    assert check.confirmed_by == c.bank.teller.staff_id
+    identity = approvals.instruction_detail(c.db, made.id).identity
+    assert identity.document_type == "resident_id" and identity.masked_number.endswith("002X")
 
 
 def test_cash_withdrawal_records_the_identity_check_and_holds_the_funds(c):
     move(c, counter.DEPOSIT, "500")
     made = counter.submit(c.db, c.bank.teller, draft(c, counter.WITHDRAWAL, "200"))
     assert balance(c, c.wang_account) == (500_00, 300_00)  # held until the second key
-    check = c.db.run(lambda s: s.execute(select(IdentityCheck)).scalar_one(), readonly=True)
-    assert (check.instruction_id, check.customer_id, check.document_type, check.document_number) == (
-        made.id, c.wang, "resident_id", WANG_ID)
+    check = c.db.run(lambda s: s.execute(
+        select(IdentityCheck).where(IdentityCheck.instruction_id == made.id)).scalar_one(), readonly=True)
+    assert (check.customer_id, check.document_type, check.document_number) == (c.wang, "resident_id", WANG_ID)
     assert check.confirmed_by == c.bank.teller.staff_id
     approve(c, made)
     assert balance(c, c.wang_account) == (300_00, 300_00)
@@ -180,7 +197,7 @@ def test_submitting_the_same_form_twice_makes_one_instruction(c):
     second = counter.submit(c.db, c.bank.teller, form)
     assert first.id == second.id
     assert queue_ids(c) == [first.id]
-    assert count(c, IdentityCheck) == 1
+    assert count(c, IdentityCheck) == 2  # the deposit's and the withdrawal's: one each
     assert c.db.run(lambda s: s.execute(select(func.count()).select_from(Hold).where(
         Hold.instruction_id == first.id)).scalar_one(), readonly=True) == 2  # the account's and the drawer's
     with pytest.raises(LedgerError, match="different instruction"):

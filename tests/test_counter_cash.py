@@ -185,6 +185,70 @@ def test_teller_to_teller_cash_is_confirmed_by_the_receiving_teller(db, cash_ban
     assert_books_clean(db)
 
 
+def two_open_drawers(db, bank):
+    """teller1's drawer with 2,000.00 and teller2's with 100.00, both open: teller2's actor."""
+    receiver = second_teller(db, bank)
+    open_drawer(db, bank, 2_000_00)
+    open_drawer(db, bank, 100_00, teller=receiver)
+    return receiver
+
+
+def test_a_waiting_hand_over_is_confirmed_later_by_the_receiver_from_their_own_list(db, cash_bank):
+    bank = cash_bank
+    receiver = two_open_drawers(db, bank)
+    made = drawers.transfer_to_teller(db, bank.teller, "teller2", 500_00, new_key())  # the key was not given
+    [incoming] = drawers.waiting_hand_overs(db, receiver)
+    assert (incoming.instruction_id, incoming.sender, incoming.receiver, incoming.amount, incoming.incoming) == (
+        made.id, "teller1", "teller2", 500_00, True)
+    [outgoing] = drawers.waiting_hand_overs(db, bank.teller)
+    assert outgoing.instruction_id == made.id and not outgoing.incoming
+    with pytest.raises(LedgerError, match=f"instruction {made.id} on your drawer waits"):
+        end_of_day.count_drawer(db, bank.teller, counted(1_500_00))  # the waiting hand-over blocks the count
+    instructions.approve(db, made.id, receiver)
+    assert drawers.waiting_hand_overs(db, receiver) == [] and drawers.waiting_hand_overs(db, bank.teller) == []
+    assert balance(db, accounts.drawer_number(bank.branch_code, "teller2")) == 600_00
+    assert end_of_day.count_drawer(db, bank.teller, counted(1_500_00)).difference == 0
+    assert_books_clean(db)
+
+
+def test_the_receiver_refuses_a_hand_over_with_a_reason_and_only_they_may(db, cash_bank):
+    bank = cash_bank
+    receiver = two_open_drawers(db, bank)
+    teller3 = db.run(lambda session: staff.actor_for(staff.create_staff(
+        session, system_actor("tests"), username="teller3", display_name="Teller Three",
+        branch_code=bank.branch_code, roles=("teller",), password=PASSWORD), "test-terminal"))
+    made = drawers.transfer_to_teller(db, bank.teller, "teller2", 500_00, new_key())
+    assert accounts.get_account(db, bank.drawer).available == 1_500_00  # held while it waits
+    assert drawers.waiting_hand_overs(db, teller3) == []  # neither theirs to confirm nor theirs to withdraw
+    with pytest.raises(ApprovalError, match="no role that may reject"):
+        instructions.reject(db, made.id, teller3, "not mine")
+    with pytest.raises(InputError, match="say why"):
+        instructions.reject(db, made.id, receiver, "  ")
+    refused = instructions.reject(db, made.id, receiver, "counted 400.00, not 500.00")
+    assert (refused.status, refused.reason) == ("REJECTED", "counted 400.00, not 500.00")
+    assert accounts.get_account(db, bank.drawer).available == 2_000_00  # the hold is released
+    assert balance(db, accounts.drawer_number(bank.branch_code, "teller2")) == 100_00
+    assert drawers.waiting_hand_overs(db, bank.teller) == []
+    assert end_of_day.count_drawer(db, bank.teller, counted(2_000_00)).difference == 0
+    assert_books_clean(db)
+
+
+def test_the_sender_withdraws_a_hand_over_that_still_waits(db, cash_bank):
+    bank = cash_bank
+    receiver = two_open_drawers(db, bank)
+    made = drawers.transfer_to_teller(db, bank.teller, "teller2", 500_00, new_key())
+    with pytest.raises(ApprovalError, match="only the maker can cancel"):
+        instructions.cancel(db, made.id, receiver)
+    withdrawn = instructions.cancel(db, made.id, bank.teller)
+    assert withdrawn.status == "CANCELLED"
+    assert accounts.get_account(db, bank.drawer).available == 2_000_00
+    assert drawers.waiting_hand_overs(db, receiver) == []
+    with pytest.raises(ApprovalError, match="CANCELLED|cancelled"):
+        instructions.approve(db, made.id, receiver)
+    assert end_of_day.count_drawer(db, bank.teller, counted(2_000_00)).difference == 0
+    assert_books_clean(db)
+
+
 def test_the_receiving_teller_rule_holds_in_the_approval_path_not_only_the_screen(db, cash_bank):
     """A teller cannot approve other kinds: the policy gives tellers authority for drawer_to_drawer only."""
     bank = cash_bank
@@ -230,6 +294,30 @@ def test_the_count_is_recorded_before_the_expected_balance_is_known(db, cash_ban
     instructions.approve(db, deposit_made.id, bank.supervisor)
     with pytest.raises(LedgerError, match="moved since the count"):
         end_of_day.close_drawer(db, bank.teller, bank.supervisor)
+    assert_books_clean(db)
+
+
+def test_the_proof_keeps_the_first_blind_count_and_each_recounts_difference(db, cash_bank):
+    bank = cash_bank
+    open_drawer(db, bank, 1_000_00)
+    end_of_day.count_drawer(db, bank.teller, counted(900_00))  # blind: 100.00 short
+    end_of_day.count_drawer(db, bank.teller, counted(1_020_00))  # after seeing the expected balance: over
+    last = end_of_day.count_drawer(db, bank.teller, counted(1_000_00))
+    closed = end_of_day.close_drawer(db, bank.teller, bank.supervisor)
+    assert closed.over_short_instruction_id is None  # the difference posted is the last count's: none
+    lines = render_text(end_of_day.teller_proof(db, last.session_id)).splitlines()
+    shown = [" ".join(line.split()) for line in lines]
+    assert "Counts made 3" in shown
+    assert "First count (blind) counted 900.00 · expected 1,000.00 · short (短款) 100.00" in shown
+    assert "Recount 2 counted 1,020.00 · expected 1,000.00 · over (长款) 20.00" in shown
+    assert "Recount 3 counted 1,000.00 · expected 1,000.00 · none: the drawer balances" in shown
+    assert "Difference none: the drawer balances" in shown
+    assert shown.index("Counts made 3") < shown.index("First count (blind) counted 900.00 · expected 1,000.00 "
+                                                      "· short (短款) 100.00")
+    teller2 = second_teller(db, bank)
+    open_drawer(db, bank, 300_00, teller=teller2)
+    once = end_of_day.count_drawer(db, teller2, counted(300_00))
+    assert "First count (blind)" not in render_text(end_of_day.teller_proof(db, once.session_id))  # one count
     assert_books_clean(db)
 
 

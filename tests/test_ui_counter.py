@@ -2,11 +2,13 @@
 warnings, the second key on the same terminal and from the queue, rejection, void and reversal from the
 customer file, the large-value report. After every flow the ledger and the audit chain verify clean."""
 
+import json
+
 import pytest
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Select
 
-from models import IdentityCheck
+from models import AuditEvent, IdentityCheck
 from screens.approval_queue import ApprovalQueueScreen
 from screens.confirm import ConfirmScreen
 from screens.correction import CorrectionScreen
@@ -15,6 +17,7 @@ from screens.customer_file import CustomerFileScreen
 from screens.instruction_detail import InstructionDetailScreen
 from screens.large_value_report import LargeValueReportScreen
 from screens.lookup import LookupScreen
+from screens.receipt import ReceiptScreen
 from screens.second_key import SecondKeyScreen
 from teller import accounts, approvals, counter, customers, instructions
 from tests.counter_support import assert_clean
@@ -102,8 +105,12 @@ async def test_cash_deposit_with_the_supervisors_key_on_the_same_terminal(ui):
         assert app.focused is app.screen.query_one("#amount")
         await fill(pilot, "amount", "1,000")
         await previewed(pilot, "Now", "12,345.67", "After", "13,345.67")
-        assert app.screen.query_one("#identity-row").has_class("hidden")  # a deposit needs no identity check
+        assert not app.screen.query_one("#identity-row").has_class("hidden")  # the depositor's document too
         await fill(pilot, "narrative", "cash in")
+        await pilot.press("f9")
+        await shows(pilot, "document number: type the number printed on the customer's document")
+        assert app.focused is app.screen.query_one("#document-number")
+        await fill(pilot, "document-number", WANG_ID)
         await submit_and_wait_for_second_key(pilot)
         await shows(pilot, "Second key required", "Cash deposit 1,000.00 CNY")
         await second_key(pilot, ui)
@@ -112,6 +119,8 @@ async def test_cash_deposit_with_the_supervisors_key_on_the_same_terminal(ui):
         await shows(pilot, "Posted: instruction")
         assert app.screen.query_one("#amount", Input).value == ""  # ready for the next customer
     assert balance(ui, number) == (13_345_67, 13_345_67)
+    checks = ui.db.run(lambda s: s.execute(select(IdentityCheck.document_number)).scalars().all(), readonly=True)
+    assert checks == [WANG_ID]  # the depositor's document, as the teller confirmed it
 
 
 async def test_leaving_the_counter_asks_first_and_the_file_shows_the_new_balance(ui):
@@ -120,6 +129,7 @@ async def test_leaving_the_counter_asks_first_and_the_file_shows_the_new_balance
         await sign_in_quickly(pilot, ui)
         await open_counter(pilot)
         await fill(pilot, "amount", "45.33")
+        await fill(pilot, "document-number", WANG_ID)
         await fill(pilot, "narrative", "cash in")
         await submit_and_wait_for_second_key(pilot)
         await second_key(pilot, ui)
@@ -192,6 +202,49 @@ async def test_withdrawal_beyond_the_available_balance_and_from_a_frozen_account
     assert instruction_count(ui) == before
 
 
+async def test_withdrawal_is_refused_on_the_available_balance_while_a_hold_stands(ui):
+    number = wang_account(ui)
+    held = submit_withdrawal(ui, "10,000")  # waits for its second key: 10,000 of the balance is on hold
+    before = instruction_count(ui)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_counter(pilot)
+        await pilot.press("f5")
+        await fill(pilot, "amount", "3,000")  # less than the ledger balance, more than the available
+        await previewed(pilot, "amount: more than the available balance of 2,345.67")
+        await fill(pilot, "document-number", WANG_ID)
+        await fill(pilot, "narrative", "cash out")
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: idle(app, "counter-submit"))
+        await shows(pilot, "more than the available balance of 2,345.67")
+        assert app.focused is app.screen.query_one("#amount")
+    assert instruction_count(ui) == before
+    assert balance(ui, number) == (12_345_67, 2_345_67)
+    assert instructions.get(ui.db, held.id).status == "PENDING"
+
+
+async def test_transfer_between_the_customers_own_two_accounts(ui):
+    number = wang_account(ui)
+    savings = customers.open_account_for(ui.db, ui.bank.teller, ui.customer_ids["王芳"]).number
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_counter(pilot)
+        await pilot.press("f6")
+        assert app.screen.query_one("#account", Select).value == number
+        await fill(pilot, "to-account", savings)
+        await fill(pilot, "amount", "2,000")
+        await previewed(pilot, "10,345.67", "王芳: 0.00 → 2,000.00")
+        await fill(pilot, "document-number", WANG_ID)
+        await fill(pilot, "narrative", "to savings")
+        await submit_and_wait_for_second_key(pilot)
+        await second_key(pilot, ui)
+        await shows(pilot, "Transaction receipt", "Transfer", "2,000.00")
+    assert balance(ui, number) == (10_345_67, 10_345_67)
+    assert balance(ui, savings) == (2_000_00, 2_000_00)
+
+
 async def test_transfer_to_another_customers_account(ui):
     payee = customers.open_account_for(ui.db, ui.bank.teller, ui.customer_ids["李强"]).number
     app = make_app(ui)
@@ -218,6 +271,7 @@ async def test_pressing_submit_twice_makes_one_instruction(ui):
         await sign_in_quickly(pilot, ui)
         await open_counter(pilot)
         await fill(pilot, "amount", "88")
+        await fill(pilot, "document-number", WANG_ID)
         await fill(pilot, "narrative", "twice")
         await pilot.press("enter", "f9")  # Enter in the narrative submits; F9 too
         await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen) and idle(app, "counter-submit"))
@@ -232,7 +286,8 @@ async def test_duplicate_warning_and_large_value_flag_are_shown_not_blocking(ui)
     number = wang_account(ui)
     first = counter.submit(ui.db, ui.bank.teller, counter.MovementDraft(
         kind="cash_deposit", customer_id=ui.customer_ids["王芳"], account_number=number, amount="50,000",
-        narrative="salary", idempotency_key=counter.new_idempotency_key()))
+        narrative="salary", document_type="resident_id", document_number=WANG_ID,
+        idempotency_key=counter.new_idempotency_key()))
     app = make_app(ui)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in_quickly(pilot, ui)
@@ -240,6 +295,7 @@ async def test_duplicate_warning_and_large_value_flag_are_shown_not_blocking(ui)
         await fill(pilot, "amount", "50,000")
         await previewed(pilot, f"Possible duplicate: instruction {first.id}",
                         "Large-value cash: 112,345.67 CNY today reaches the 50,000.00 reporting threshold")
+        await fill(pilot, "document-number", WANG_ID)
         await fill(pilot, "narrative", "again")
         await submit_and_wait_for_second_key(pilot)
         await pilot.press("escape")
@@ -397,7 +453,8 @@ async def test_large_value_report_lists_and_exports(ui, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     big = counter.submit(ui.db, ui.bank.teller, counter.MovementDraft(
         kind="cash_deposit", customer_id=ui.customer_ids["王芳"], account_number=wang_account(ui), amount="50,000",
-        narrative="salary", idempotency_key=counter.new_idempotency_key()))
+        narrative="salary", document_type="resident_id", document_number=WANG_ID,
+        idempotency_key=counter.new_idempotency_key()))
     instructions.approve(ui.db, big.id, ui.bank.supervisor)
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -411,3 +468,35 @@ async def test_large_value_report_lists_and_exports(ui, tmp_path, monkeypatch):
     files = list(tmp_path.rglob("large-value-0101-2026-11-24.csv"))
     assert len(files) == 1 and files[0].name in "".join(written.split())  # however the path wraps
     assert "王芳" in files[0].read_text(encoding="utf-8-sig")
+
+
+def audited(ui, action: str) -> list[tuple[int, dict]]:
+    """Who did `action` (staff id) and what the audit row says of it, in order."""
+    rows = ui.db.run(lambda s: s.execute(select(AuditEvent.staff_id, AuditEvent.detail)
+                                         .where(AuditEvent.action == action).order_by(AuditEvent.seq)).all(),
+                     readonly=True)
+    return [(staff_id, json.loads(detail)) for staff_id, detail in rows]
+
+
+async def test_receipt_printed_then_reprinted_from_the_customer_file(ui, tmp_path, monkeypatch):
+    monkeypatch.setenv("TELLER_DOCUMENTS_DIR", str(tmp_path))
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_transactions(pilot)
+        await pilot.press("ctrl+e")  # the seeded deposit: its receipt was never printed
+        await wait_until(pilot, lambda: isinstance(app.screen, ReceiptScreen) and app.screen.saved_to is not None)
+        first = await shows(pilot, "Transaction receipt", "Cash deposit", "壹万贰仟叁佰肆拾伍元陆角柒分")
+        assert "REPRINT" not in first
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen))
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReceiptScreen) and app.screen.saved_to is not None)
+        again = await shows(pilot, "*** REPRINT ***")
+    number = next(line for line in first.splitlines() if "Receipt number" in line).split()[-1]
+    assert number in again  # the same receipt, not a new number
+    [(issued_by, issued)] = audited(ui, "receipt.issued")
+    [(reprinted_by, reprinted)] = audited(ui, "receipt.reprinted")
+    assert issued_by == reprinted_by == ui.bank.teller.staff_id
+    assert (reprinted["instruction"], reprinted["number"], reprinted["reprint"]) == (
+        issued["instruction"], issued["number"], 1)

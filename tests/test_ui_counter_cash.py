@@ -3,6 +3,8 @@ F11 opens the drawer; opening with cash counted by denomination and a supervisor
 of day with an over and with a short; the supervisor closing the business day; a receipt issued and
 reprinted. After every flow the ledger and the audit chain verify."""
 
+from datetime import timedelta
+
 import pypdf
 import pytest
 from textual.widgets import Input
@@ -11,13 +13,16 @@ from models.cash import DENOMINATIONS
 from screens.document import DocumentScreen
 from screens.drawer import CashMoveScreen, DrawerScreen, OpenDrawerScreen
 from screens.end_of_day import EndOfDayScreen
+from screens.hand_over import HandOverScreen
 from screens.receipt import ReceiptScreen
 from screens.second_key import SecondKeyScreen
-from teller import accounts, drawers, end_of_day
+from teller import accounts, clock, drawers, end_of_day, instructions, staff
+from teller.actor import system_actor
+from teller.errors import LedgerError
 from teller.ui.widgets.denominations import field_id
-from tests.helpers import PASSWORD, assert_books_clean, counted, deposit, fund_vault, open_drawer
+from tests.helpers import PASSWORD, assert_books_clean, counted, deposit, enrol, fund_vault, open_drawer
 from tests.ui_support import (
-    make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
+    code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
 )
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -121,6 +126,32 @@ async def test_blind_end_of_day_with_over_and_short(ui, difference, wanted):
     assert_books_clean(ui.db)
 
 
+async def test_a_recount_leaves_the_first_blind_count_on_the_proof(ui):
+    open_drawer(ui.db, ui.bank, 2_000_00)
+    app = make_app(ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, EndOfDayScreen))
+        await type_count(pilot, counted(COUNTABLE + 1_900_00))  # blind: 100.07 short
+        await shows(pilot, "short (短款) 100.07")
+        await pilot.press("f6")  # count again, having seen the expected balance
+        await wait_until(pilot, lambda: app.screen.balancing is None)
+        await type_count(pilot, counted(COUNTABLE + 2_000_00))
+        await shows(pilot, "short (短款) 0.07")
+        await pilot.press("f5")
+        await supervisor_key(pilot, ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.saved_to is not None)
+        shown = [" ".join(line.split()) for line in app.screen.text.splitlines()]
+    assert "Counts made 2" in shown
+    assert "First count (blind) counted 14,245.60 · expected 14,345.67 · short (短款) 100.07" in shown
+    assert "Recount 2 counted 14,345.60 · expected 14,345.67 · short (短款) 0.07" in shown
+    over_short = accounts.branch_account_number(ui.bank.branch_code, "6711")
+    assert accounts.get_account(ui.db, over_short).balance == 7  # the last count's difference is posted
+    assert_books_clean(ui.db)
+
+
 async def test_excess_cash_is_flagged_and_returned_to_the_vault(ui):
     open_drawer(ui.db, ui.bank, drawers.drawer_limit() - COUNTABLE + 1_000_00)
     app = make_app(ui)
@@ -179,13 +210,8 @@ async def test_receipt_is_issued_then_reprinted_marked(ui):
     assert_books_clean(ui.db)
 
 
-async def test_cash_handed_to_another_teller_is_confirmed_by_that_teller(ui):
-    from datetime import timedelta
-
-    from teller import clock, staff, totp
-    from teller.actor import system_actor
-    from tests.helpers import enrol
-
+def second_teller(ui):
+    """teller2 at the same branch with an enrolled authenticator (its codes then work through `code_for`)."""
     def make(session):
         user = staff.create_staff(session, system_actor("tests"), username="teller2", display_name="Teller Two",
                                   branch_code=ui.bank.branch_code, roles=("teller",), password=PASSWORD)
@@ -193,28 +219,129 @@ async def test_cash_handed_to_another_teller_is_confirmed_by_that_teller(ui):
 
     receiver = ui.db.run(make)
     real_now = clock.now
-    clock.now = lambda: real_now() - timedelta(minutes=5)
+    clock.now = lambda: real_now() - timedelta(minutes=5)  # enrolled before now: the codes of now are unused
     try:
-        secret = enrol(ui.db, "teller2")
+        ui.secrets["teller2"] = enrol(ui.db, "teller2")
     finally:
         clock.now = real_now
+    return receiver
+
+
+@pytest.fixture
+def two_drawers(ui):
+    """teller1's drawer and teller2's, both open: teller2's actor."""
+    receiver = second_teller(ui)
     open_drawer(ui.db, ui.bank, 1_000_00)
     open_drawer(ui.db, ui.bank, 100_00, teller=receiver)
+    return receiver
+
+
+def teller2_drawer(ui) -> str:
+    return accounts.drawer_number(ui.bank.branch_code, "teller2")
+
+
+async def hand_over_to_teller2(pilot, amount: str) -> None:
+    await open_drawer_screen(pilot)
+    await pilot.press("f6")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CashMoveScreen))
+    await paste(pilot, "teller2")
+    await pilot.press("enter")
+    await paste(pilot, amount)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SecondKeyScreen))
+    await shows(pilot, "teller2 counts the cash")
+
+
+async def open_hand_over(pilot) -> None:
+    await pilot.press("f8")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HandOverScreen))
+    await pilot.pause()
+
+
+async def test_cash_handed_to_another_teller_is_confirmed_by_that_teller(ui, two_drawers):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await hand_over_to_teller2(pilot, "300")
+        assert app.screen.query_one("#username", Input).value == "teller2"
+        await type_credentials(pilot, None, PASSWORD, code_for(ui, "teller2"))
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app))
+    assert accounts.get_account(ui.db, teller2_drawer(ui)).balance == 400_00
+    assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 700_00
+    assert_books_clean(ui.db)
+
+
+async def test_a_hand_over_left_waiting_is_confirmed_later_from_the_receivers_own_terminal(ui, two_drawers):
+    sender = make_app(ui)
+    async with sender.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await hand_over_to_teller2(pilot, "300")
+        await pilot.press("escape")  # teller2 is not at this terminal
+        await wait_until(pilot, lambda: isinstance(sender.screen, DrawerScreen) and idle(sender)
+                         and sender.screen.hand_overs)
+        await shows(pilot, "teller2 confirms it from their own drawer screen", "300.00", "withdraw")
+    [waiting] = drawers.waiting_hand_overs(ui.db, two_drawers)
+    receiver = make_app(ui)
+    async with receiver.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui, "teller2")
+        await open_drawer_screen(pilot)
+        await shows(pilot, "1 for your confirmation", "teller1", "300.00", "confirm or refuse")
+        await open_hand_over(pilot)
+        await shows(pilot, f"Cash hand-over, instruction {waiting.instruction_id}", "300.00 CNY from teller1")
+        assert receiver.screen.query_one("#username", Input).value == "teller2"
+        await type_credentials(pilot, None, PASSWORD, "000000")  # a wrong code: refused, still waiting
+        await shows(pilot, "wrong user name, password or code")
+        assert isinstance(receiver.screen, HandOverScreen)
+        await type_credentials(pilot, None, PASSWORD, next_code(ui, "teller2"))
+        await wait_until(pilot, lambda: isinstance(receiver.screen, DrawerScreen) and idle(receiver)
+                         and not receiver.screen.hand_overs)
+        await shows(pilot, "300.00 from teller1 is confirmed and in your drawer")
+    assert instructions.get(ui.db, waiting.instruction_id).status == "APPROVED"
+    assert accounts.get_account(ui.db, teller2_drawer(ui)).balance == 400_00
+    assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 700_00
+    assert_books_clean(ui.db)
+
+
+async def test_the_receiver_refuses_a_waiting_hand_over_with_a_reason(ui, two_drawers):
+    made = drawers.transfer_to_teller(ui.db, ui.bank.teller, "teller2", 300_00, "hand-over-refused")
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui, "teller2")
+        await open_drawer_screen(pilot)
+        await open_hand_over(pilot)
+        await pilot.press("f6")
+        await pilot.press("enter")  # no reason yet
+        await shows(pilot, "say why")
+        await paste(pilot, "counted 200.00 only")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app))
+        await shows(pilot, "You refused 300.00 from teller1: the cash stays in their drawer")
+    refused = instructions.get(ui.db, made.id)
+    assert (refused.status, refused.reason) == ("REJECTED", "counted 200.00 only")
+    assert accounts.get_account(ui.db, ui.bank.drawer).available == SEEDED_CASH + 1_000_00  # hold released
+    assert accounts.get_account(ui.db, teller2_drawer(ui)).balance == 100_00
+    assert_books_clean(ui.db)
+
+
+async def test_the_sender_withdraws_a_waiting_hand_over_and_can_then_balance(ui, two_drawers):
+    made = drawers.transfer_to_teller(ui.db, ui.bank.teller, "teller2", 300_00, "hand-over-withdrawn")
+    with pytest.raises(LedgerError, match="waits for a second key"):
+        end_of_day.count_drawer(ui.db, ui.bank.teller, counted(COUNTABLE + 1_000_00))
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_quickly(pilot, ui)
         await open_drawer_screen(pilot)
+        await shows(pilot, "0 for your confirmation, 1 from you", "withdraw")
+        await open_hand_over(pilot)
+        await shows(pilot, "It waits for teller2", "F6 withdraws it")
         await pilot.press("f6")
-        await wait_until(pilot, lambda: isinstance(app.screen, CashMoveScreen))
-        await paste(pilot, "teller2")
-        await pilot.press("enter")
-        await paste(pilot, "300")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
-        await shows(pilot, "teller2 counts the cash")
-        assert app.screen.query_one("#username", Input).value == "teller2"
-        await type_credentials(pilot, None, PASSWORD, totp.code_at(secret, clock.now()))
-        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app))
-    assert accounts.get_account(ui.db, accounts.drawer_number(ui.bank.branch_code, "teller2")).balance == 400_00
-    assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 700_00
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app)
+                         and not app.screen.hand_overs)
+        await shows(pilot, "Hand-over of 300.00 to teller2 withdrawn: the cash stays in your drawer")
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, EndOfDayScreen))
+        await type_count(pilot, counted(COUNTABLE + 1_000_00))
+        await shows(pilot, "Expected: 13,345.67")
+    assert instructions.get(ui.db, made.id).status == "CANCELLED"
+    assert accounts.get_account(ui.db, ui.bank.drawer).available == SEEDED_CASH + 1_000_00
     assert_books_clean(ui.db)

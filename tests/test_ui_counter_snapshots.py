@@ -1,5 +1,6 @@
-"""SVG snapshots of the counter (a withdrawal with its balances now and after), the supervisor's approval
-queue and an instruction opened from it for the second key, in English and Chinese, at 80x24 and 120x40.
+"""SVG snapshots of the counter (a withdrawal with its balances now and after), the second key given on the
+same terminal (the supervisor steps over), the supervisor's approval queue and an instruction opened from it
+for the second key, in English and Chinese, at 80x24 and 120x40.
 
 Everything shown is fixed: the seeded bank, the business date, instruction numbers, ages under a minute.
 Update with `--snapshot-update` and look at the pictures before committing."""
@@ -11,6 +12,7 @@ from screens.approval_queue import ApprovalQueueScreen
 from screens.counter import CounterScreen
 from screens.customer_file import CustomerFileScreen
 from screens.instruction_detail import InstructionDetailScreen
+from screens.second_key import SecondKeyScreen
 from teller import counter, customers
 from tests.test_ui_snapshots import language, size, still_cursor  # noqa: F401 (fixtures)
 from tests.ui_support import open_teller_drawer, paste, seed_ui_bank, make_app, sign_in_quickly, wait_until
@@ -45,22 +47,41 @@ async def type_into(pilot, field: str, value: str) -> None:
     await paste(pilot, value)
 
 
+async def counter_with_a_withdrawal(pilot, ui) -> None:
+    """王芳's counter with a withdrawal typed in full, its balances previewed."""
+    app = pilot.app
+    await sign_in_quickly(pilot, ui)
+    await pilot.press("w", "f")
+    await wait_until(pilot, lambda: app.screen.query_one("#results", DataTable).row_count == 2)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
+    await pilot.press("f8")
+    await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
+    await pilot.press("f5")
+    await type_into(pilot, "amount", "2,000")
+    await type_into(pilot, "document-number", WANG_ID)
+    await type_into(pilot, "narrative", "school fees")
+    await wait_until(pilot, lambda: settled(app) and app.screen.preview is not None)
+
+
 def test_counter(snap_compare, ui, language, size):
     app = make_app(ui)
 
     async def run_before(pilot) -> None:
-        await sign_in_quickly(pilot, ui)
-        await pilot.press("w", "f")
-        await wait_until(pilot, lambda: app.screen.query_one("#results", DataTable).row_count == 2)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
-        await pilot.press("f8")
-        await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
-        await pilot.press("f5")
-        await type_into(pilot, "amount", "2,000")
-        await type_into(pilot, "document-number", WANG_ID)
-        await type_into(pilot, "narrative", "school fees")
-        await wait_until(pilot, lambda: settled(app) and app.screen.preview is not None)
+        await counter_with_a_withdrawal(pilot, ui)
+        await pilot.pause()
+        still_cursor(app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_second_key_on_the_same_terminal(snap_compare, ui, language, size):
+    app = make_app(ui)
+
+    async def run_before(pilot) -> None:
+        await counter_with_a_withdrawal(pilot, ui)
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen) and settled(app))
         await pilot.pause()
         still_cursor(app)
 
