@@ -15,8 +15,9 @@ limit), with the canonical payload and hash `instructions.submit` would give the
 audit row (``bench.bulk_loaded``), not one per customer, so the audit chain stays intact and verifiable.
 
 Loans (``--loans-per-100-customers``, default 5) go in the same chunk as their borrower, through the loan
-tables' own triggers: the application is inserted as DRAFT (its tranche may only be written then), moved to
-APPROVED once its approval rows exist, signed (CONTRACT_SIGNED), given its disbursement row, moved to ACTIVE,
+tables' own triggers: the application is inserted as DRAFT of round 0 (its tranche may only be written
+then), submitted (round 1) and taken into review, given its credit check and approvals, moved to APPROVED,
+signed (CONTRACT_SIGNED, under the product's current version), given its disbursement row, moved to ACTIVE,
 and only then given its payment rows, each move an UPDATE of its state as the triggers allow. A loan book is
 migrated like the deposits' opening balances: the loans were disbursed up to three months before the
 ledger's business date (so that installments have fallen due, been repaid on time or not), and their own rows
@@ -203,19 +204,23 @@ def _insert(model) -> Step:
     return Step(model.__tablename__, model.__table__)
 
 
-def _moved_to(state: str) -> Step:
-    return Step(f"loan_application_{state.lower()}", LoanApplication.__table__, key=("id",), sets=("state",))
+def _moved_to(state: str, *also: str) -> Step:
+    return Step(f"loan_application_{state.lower()}", LoanApplication.__table__, key=("id",), sets=("state", *also))
 
 
 # Postings before their entry header, which seals them. A loan's rows follow its state through the
-# triggers of migrations 0005 and 0007: tranche while DRAFT, signing once APPROVED, disbursement once
-# CONTRACT_SIGNED, payments once ACTIVE.
+# triggers of migrations 0005, 0007 and 0008: tranche while DRAFT, the submission opening round 1, credit
+# check and approvals under review, signing once APPROVED, disbursement once CONTRACT_SIGNED, payments once
+# ACTIVE.
 PLAN = (
     *(_insert(model) for model in (Customer, CustomerPhone, CustomerAddress, Account, Instruction, Posting,
                                    JournalEntry)),
     _insert(LoanSequence),
     Step("loan_sequence_advanced", LoanSequence.__table__, key=("branch_id", "year"), sets=("last_value",)),
-    *(_insert(model) for model in (LoanApplication, LoanTranche, ChecklistItem, CreditCheck, LoanApproval)),
+    *(_insert(model) for model in (LoanApplication, LoanTranche, ChecklistItem)),
+    _moved_to("SUBMITTED", "review_round"),
+    _moved_to("UNDER_REVIEW"),
+    *(_insert(model) for model in (CreditCheck, LoanApproval)),
     _moved_to("APPROVED"),
     _insert(LoanSigning),
     _moved_to("CONTRACT_SIGNED"),
@@ -606,7 +611,7 @@ class Network:
         rows["loan_application"].append(dict(
             id=application_id, number=number, customer_id=borrower.customer_id, product_id=info.id, state="DRAFT",
             currency=CURRENCY, amount=amount, term_months=term, first_due_date=first_due, purpose=terms.purpose,
-            facts=json.dumps(facts.as_dict(), sort_keys=True), required_approvals=required, review_round=1,
+            facts=json.dumps(facts.as_dict(), sort_keys=True), required_approvals=required, review_round=0,
             originator_id=branch.officer_id, branch_id=branch.id, created_at=created, updated_at=activated,
             state_since=activated, submitted_at=submitted, decided_at=decided,
         ))
@@ -626,6 +631,8 @@ class Network:
                 waived_at=None,
             ))
         reference = f"ZX{reviewed:%Y%m%d}{application_id % 10_000:04d}"
+        rows["loan_application_submitted"].append(dict(id=application_id, state="SUBMITTED", review_round=1))
+        rows["loan_application_under_review"].append(dict(id=application_id, state="UNDER_REVIEW"))
         rows["credit_check"].append(dict(
             id=self._id("credit_check"), application_id=application_id, review_round=1, result="clear",
             report_date=reviewed.date(), reference=reference, checked_by=branch.supervisor_id, recorded_at=reviewed,
@@ -639,7 +646,8 @@ class Network:
         place = branch_name(branch.code)
         rows["loan_signing"].append(dict(
             id=self._id("loan_signing"), application_id=application_id, contract_number=contract,
-            signed_by=branch.officer_id, signed_at=signed, place=place, recorded_at=signed))
+            signed_by=branch.officer_id, signed_at=signed, place=place, recorded_at=signed,
+            product_version=info.version))
         rows["loan_application_contract_signed"].append(dict(id=application_id, state="CONTRACT_SIGNED"))
 
         # The money: the loan account, the disbursement and its schedule.
@@ -691,7 +699,7 @@ class Network:
                   "approved" if last else "first_approval", "UNDER_REVIEW" if last else None,
                   "APPROVED" if last else None, "同意 approved", level=authority.level, role=authority.role)
         event(branch.officer_id, signed, "signed", "APPROVED", "CONTRACT_SIGNED", contract_number=contract,
-              signed_at=signed.isoformat(), place=place)
+              signed_at=signed.isoformat(), place=place, product_version=info.version)
         event(branch.officer_id, disbursed_at, "disbursement_requested", instruction=disbursement,
               destination="account", account=deposit_number)
         for row in built.installments[:paid]:

@@ -9,8 +9,8 @@ from models.ledger import Account, Hold, JournalEntry, Posting
 from models.instruction import Instruction, PendingInstructionAccount
 from models.loan import (
     ChecklistItem, CreditCheck, LoanAccount, LoanApplication, LoanApproval, LoanDisbursement, LoanEvent,
-    LoanInstallment, LoanPayee, LoanPayment, LoanProduct, LoanSchedule, LoanSequence, LoanSigning, LoanTranche,
-    LoanWaiver,
+    LoanInstallment, LoanPayee, LoanPayment, LoanProduct, LoanProductVersion, LoanSchedule, LoanSequence, LoanSigning,
+    LoanTranche, LoanWaiver,
 )
 from models.organisation import AdminChange, ApprovalLimit, Branch, LedgerMeta, StaffRole, StaffUser
 
@@ -45,6 +45,7 @@ __all__ = [
     "LoanPayee",
     "LoanPayment",
     "LoanProduct",
+    "LoanProductVersion",
     "LoanSchedule",
     "LoanSequence",
     "LoanSigning",

@@ -5,6 +5,9 @@ Rates are integer parts per million of the annual rate (3.1% = 31000), never Num
 integer minor units. The database (migration 0005) refuses an approval by the application's originator,
 a change of terms or tranches once an application has left DRAFT/RETURNED (so signed terms are frozen),
 APPROVED without enough approvals of the current round, and any change to the approval and history rows.
+Migration 0008 holds the application to its lifecycle: only the workflow's moves, each with its record
+(decision, signing, approved disbursement, settling payment), the round and the approvals required set only
+by a submission, and a credit check never by the originator. A signing freezes the product version in force.
 """
 
 from datetime import date, datetime
@@ -44,6 +47,18 @@ class LoanProduct(Base):
     version: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
+
+
+class LoanProductVersion(Base):
+    """Every version of a product's definition, kept for good (a trigger records each one as the product is
+    added or changed), so a signed loan reads the terms it was signed under."""
+
+    __tablename__ = "loan_product_version"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("loan_product.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    definition: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
 
 
 class LoanSequence(Base):
@@ -213,7 +228,8 @@ class ChecklistItem(Base):
 
 
 class LoanSigning(Base):
-    """Face-to-face signing (面签): who conducted it, when and where, and the contract number."""
+    """Face-to-face signing (面签): who conducted it, when and where, the contract number, and the version of
+    the product the contract is signed under (its current version then: the loan's terms from then on)."""
 
     __tablename__ = "loan_signing"
 
@@ -224,6 +240,7 @@ class LoanSigning(Base):
     signed_at: Mapped[datetime]
     place: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime]
+    product_version: Mapped[int]
 
 
 # --- Servicing: the money side of a signed loan (migration 0007) ------------------------------------------

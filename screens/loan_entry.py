@@ -113,9 +113,10 @@ class LoanEntryScreen(TellerScreen):
     """
 
     class ProductsLoaded(Message):
-        def __init__(self, products: list[Product]) -> None:
+        def __init__(self, products: list[Product], unsettled_fund_loans: tuple[str, ...]) -> None:
             super().__init__()
             self.products = products
+            self.unsettled_fund_loans = unsettled_fund_loans
 
     class Quoted(Message):
         def __init__(self, loan: Preview, generation: int) -> None:
@@ -140,6 +141,7 @@ class LoanEntryScreen(TellerScreen):
         self.customer_name = customer_name
         self.application = application
         self.products: dict[str, Product] = {}
+        self.unsettled_fund_loans: tuple[str, ...] = ()  # the customer's, as the ledger shows them
         self.loan: Preview | None = None
         self.generation = 0
         self._saved: dict[str, str] = {}
@@ -196,12 +198,14 @@ class LoanEntryScreen(TellerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="products")
     def load_products(self) -> None:
         try:
-            self.post_message(self.ProductsLoaded(loans.list_products(self.app.db, active_only=False)))
+            self.post_message(self.ProductsLoaded(loans.list_products(self.app.db, active_only=False),
+                                                  loans.unsettled_fund_loans(self.app.db, self.customer_id)))
         except TellerError as error:
             self.post_message(self.Failed(error))
 
     def on_loan_entry_screen_products_loaded(self, message: ProductsLoaded) -> None:
         kept = self.application.product_code if self.application else None  # even if no longer offered
+        self.unsettled_fund_loans = message.unsettled_fund_loans
         self.products = {product.code: product for product in message.products
                          if product.active or product.code == kept}
         select = self.query_one("#input-product", Select)
@@ -336,7 +340,8 @@ class LoanEntryScreen(TellerScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="quote")
     def compute(self, product: Product, terms, facts: LoanFacts, errors: dict[str, str], generation: int) -> None:
-        loan = preview(product, terms, facts, today=self.app.session.business_date)
+        loan = preview(product, terms, facts, today=self.app.session.business_date,
+                       unsettled_fund_loans=self.unsettled_fund_loans)
         self.app.call_from_thread(self._show_errors, product, errors, loan)
         self.post_message(self.Quoted(loan, generation))
 

@@ -75,6 +75,9 @@ RULE_NAMES = {
     "guarantee_group": N_("guarantee group"),
     "payment_to_income": N_("installment to income"),
 }
+# Fund loans (公积金贷款): a housing-fund product's loan, or a loan with a fund part.
+FUND_PRODUCTS = ("housing_fund",)
+FUND_TRANCHES = ("fund",)
 ELIGIBILITY_RULES = ("fund_contribution_months", "previous_fund_loan_settled", "ltv", "household_cap",
                      "pledge_cover", "monthly_income", "guarantee_group", "payment_to_income")
 
@@ -473,7 +476,16 @@ def _ltv_cap(rule: dict, facts: LoanFacts) -> Decimal | None:
     return None
 
 
-def _check_eligibility(found: _Findings, product: Product, terms: LoanTerms, facts: LoanFacts) -> None:
+def unsettled_fund_loan_violation(numbers: tuple[str, ...]) -> RuleViolation:
+    """The previous-fund-loan rule broken by the ledger: the customer's fund loans `numbers` are unsettled."""
+    found = _Findings()
+    found.add("previous fund loan", "previous_fund_loan_settled", _(
+        "the customer's fund loan {numbers} is not settled").format(numbers=", ".join(numbers)))
+    return found.items[0]
+
+
+def _check_eligibility(found: _Findings, product: Product, terms: LoanTerms, facts: LoanFacts,
+                       unsettled_fund_loans: tuple[str, ...]) -> None:
     currency = product.currency
     for rule in product.eligibility:
         rule_id = rule["rule"]
@@ -484,7 +496,9 @@ def _check_eligibility(found: _Findings, product: Product, terms: LoanTerms, fac
                 found.add("fund contribution months", rule_id, _("{count} months of contributions; at least {least} needed")
                           .format(count=facts.fund_contribution_months, least=rule["min"]))
         elif rule_id == "previous_fund_loan_settled":
-            if facts.previous_fund_loan_settled is not True:
+            if unsettled_fund_loans:
+                found.items.append(unsettled_fund_loan_violation(unsettled_fund_loans))
+            elif facts.previous_fund_loan_settled is not True:
                 found.add("previous fund loan", rule_id, _("the household's previous fund loan must be settled first")
                           if facts.previous_fund_loan_settled is False
                           else _("record whether the household's previous fund loan is settled"))
@@ -554,8 +568,11 @@ def _check_payment_to_income(found: _Findings, product: Product, terms: LoanTerm
             most=_money(most, product.currency)))
 
 
-def check_terms(product: Product, terms: LoanTerms, facts: LoanFacts, *, today: date | None = None) -> list[RuleViolation]:
-    """Every rule the proposed terms and recorded facts break, in the order of the form (empty: all met)."""
+def check_terms(product: Product, terms: LoanTerms, facts: LoanFacts, *, today: date | None = None,
+                unsettled_fund_loans: tuple[str, ...] = ()) -> list[RuleViolation]:
+    """Every rule the proposed terms and recorded facts break, in the order of the form (empty: all met).
+    `unsettled_fund_loans` are the numbers of the customer's fund loans the ledger shows unsettled: the
+    previous-fund-loan rule checks them before the fact the officer recorded (which covers the household)."""
     found = _Findings()
     wanted = [rule.kind for rule in product.tranches]
     given = [tranche.kind for tranche in terms.tranches]
@@ -571,7 +588,7 @@ def check_terms(product: Product, terms: LoanTerms, facts: LoanFacts, *, today: 
     if today is not None and terms.first_due_date <= today:
         found.add("first due date", "first_due_date", _("the first installment falls due after {today}").format(
             today=format_day(today)))
-    _check_eligibility(found, product, terms, facts)
+    _check_eligibility(found, product, terms, facts, unsettled_fund_loans)
     return found.items
 
 

@@ -59,10 +59,12 @@ class Preview:
         return quote_rows(self.quote) if self.quote is not None else ()
 
 
-def preview(product: Product, terms: LoanTerms, facts: LoanFacts, *, today: date | None = None) -> Preview:
+def preview(product: Product, terms: LoanTerms, facts: LoanFacts, *, today: date | None = None,
+            unsettled_fund_loans: tuple[str, ...] = ()) -> Preview:
     """The schedules of `terms` and every rule they break (`check_terms`; the first due date is checked
-    against `today`, also the start of an actual-day first period)."""
-    violations = tuple(check_terms(product, terms, facts, today=today))
+    against `today`, also the start of an actual-day first period; the customer's fund loans the ledger
+    shows unsettled against the previous-fund-loan rule)."""
+    violations = tuple(check_terms(product, terms, facts, today=today, unsettled_fund_loans=unsettled_fund_loans))
     start_date = today if product.day_count != "30/360" else None
     try:
         return Preview(product, terms, quote(product, terms, start_date=start_date), violations)

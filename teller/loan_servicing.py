@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Account, Branch, Customer, Instruction, LoanAccount, LoanApplication, LoanDisbursement, LoanInstallment,
-    LoanPayee, LoanPayment, LoanProduct, LoanSchedule, LoanTranche, LoanWaiver, StaffUser,
+    LoanPayee, LoanPayment, LoanSchedule, LoanTranche, LoanWaiver, StaffUser,
 )
 from teller import accounts, audit, clock, drawers, instructions, large_value, loans, schedule
 from teller.actor import Actor
@@ -39,7 +39,7 @@ from teller.loan_position import (
     PREPAYMENT_CHOICES, Allocation, InstallmentState, Payment, PayoffQuote, Position, Terms, Waiver,
     accrued_interest, allocate, payoff_quote, position, prepayment_quote, regenerate,
 )
-from teller.loan_products import Product, TRANCHE_NAMES, ppm_to_rate
+from teller.loan_products import FUND_PRODUCTS, FUND_TRANCHES, TRANCHE_NAMES, Product, ppm_to_rate
 from teller.loans import ORIGINATOR_ROLES, CustomerLoan
 from teller.money import format_minor, parse_amount
 
@@ -48,8 +48,6 @@ FUND_CENTRE_GL = "3002"
 INTEREST_GL = "6011"
 PENALTY_GL = "6012"
 FEE_GL = "6021"
-FUND_TRANCHES = ("fund",)
-FUND_PRODUCTS = ("housing_fund",)
 CASH_ROLES = ("teller",)
 MONEY_KINDS = ("loan_disbursement", "loan_repayment", "fund_centre_repayment")
 DESTINATION_NAMES = {"account": N_("to the borrower's deposit account"), "payee": N_("to a registered payee"),
@@ -326,7 +324,7 @@ class _Loan:
 
 def _load(session: Session, application_id: int, *, lock: bool = True) -> _Loan:
     application = loans._load(session, application_id, lock=lock)
-    product = loans._product(session.get(LoanProduct, application.product_id))
+    product = loans.terms_product(session, application)
     tranches = list(session.scalars(select(LoanTranche).where(LoanTranche.application_id == application.id)
                                     .order_by(LoanTranche.id)))
     return _Loan(application, product, session.get(Customer, application.customer_id),

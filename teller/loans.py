@@ -12,7 +12,12 @@ and an audit row.
   level are needed, the senior one's joint limit covering the amount. Each submission opens a new round,
   so a returned application is approved afresh.
 - Terms change only in DRAFT or RETURNED; once submitted they are frozen (the database agrees), and signed
-  terms never change.
+  terms never change. So does the product a loan is signed under: the signing records the product version
+  then in force, and a signed loan is read (file, quote, servicing) with that version's definition, however
+  the product has changed since; before signing, the current definition applies.
+- A fund loan (housing fund, or combined with a fund part) is not submitted or approved while the ledger
+  holds another of the customer's fund loans approved and not settled: the previous-fund-loan rule checks
+  the ledger where it can, and the officer's recorded fact for the rest of the household.
 - The document checklist comes from the product's template; a waiver needs a reason and a second key.
   `checklist_complete` is the gate disbursement checks.
 """
@@ -23,13 +28,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
-    Branch, ChecklistItem, CreditCheck, Customer, LoanApplication, LoanApproval, LoanEvent, LoanProduct, LoanSequence,
-    LoanSigning, LoanTranche, StaffUser,
+    Branch, ChecklistItem, CreditCheck, Customer, LoanApplication, LoanApproval, LoanEvent, LoanProduct,
+    LoanProductVersion, LoanSequence, LoanSigning, LoanTranche, StaffUser,
 )
 from models.loan import CREDIT_RESULTS, EDITABLE_STATES, METHODS
 from teller import audit, authentication, clock, policy, schedule
@@ -39,8 +44,8 @@ from teller.errors import ApprovalError, InputError
 from teller.i18n import N_, _, format_day
 from teller.instructions import CHECKER_ROLES
 from teller.loan_products import (
-    GROUP_NAMES, MAX_RATE, LoanFacts, LoanQuote, LoanTerms, Product, RuleViolation, TrancheTerms, check_terms,
-    parse_product, ppm_to_rate, quote, rate_to_ppm,
+    FUND_PRODUCTS, FUND_TRANCHES, GROUP_NAMES, MAX_RATE, LoanFacts, LoanQuote, LoanTerms, Product, RuleViolation,
+    TrancheTerms, check_terms, parse_product, ppm_to_rate, quote, rate_to_ppm, unsettled_fund_loan_violation,
 )
 from teller.money import MAX_MINOR, format_minor
 
@@ -51,6 +56,7 @@ MAX_PLACE = 200
 MAX_REFERENCE = 64
 CLOSED_STATES = ("REJECTED", "SETTLED", "WRITTEN_OFF")
 WAITING_FOR_APPROVERS = ("SUBMITTED", "UNDER_REVIEW")
+UNSETTLED_STATES = ("APPROVED", "CONTRACT_SIGNED", "DISBURSED", "ACTIVE", "WRITTEN_OFF")  # approved, not settled
 STATE_NAMES = {
     "DRAFT": N_("draft"),
     "SUBMITTED": N_("submitted"),
@@ -301,6 +307,18 @@ def _product(row: LoanProduct) -> Product:
     return parse_product(json.loads(row.definition), version=row.version, active=row.active)
 
 
+def terms_product(session: Session, application: LoanApplication) -> Product:
+    """The product whose definition governs the application: the version its contract was signed under once
+    signed (terms frozen at signing), the current definition before."""
+    row = session.get(LoanProduct, application.product_id)
+    signed_version = session.execute(select(LoanSigning.product_version).where(
+        LoanSigning.application_id == application.id)).scalar()
+    if signed_version is None:
+        return _product(row)
+    frozen = session.get(LoanProductVersion, (application.product_id, signed_version))
+    return parse_product(json.loads(frozen.definition), version=frozen.version, active=row.active)
+
+
 def list_products(db: Database, *, active_only: bool = True) -> list[Product]:
     """The bank's loan products, in the order they were loaded."""
 
@@ -340,6 +358,38 @@ def load_products(session: Session, actor: Actor, definitions: Iterable[dict]) -
                                 currency=product.currency, definition=json.dumps(definition, ensure_ascii=False),
                                 version=1, active=True, updated_at=clock.now()))
         audit.record(session, actor, "loan_product.loaded", object_type="loan_product", object_id=product.code)
+
+
+# --- The customer's fund loans in the ledger ---------------------------------------------------------
+
+
+def unsettled_fund_loans_in(session: Session, customer_id: int, *, other_than: int | None = None) -> tuple[str, ...]:
+    """The numbers of the customer's fund loans (a housing-fund loan, or one with a fund part) that are
+    approved or further on and not settled, oldest first, leaving out application `other_than`."""
+    fund_product = LoanApplication.product_id.in_(select(LoanProduct.id).where(LoanProduct.code.in_(FUND_PRODUCTS)))
+    fund_part = select(LoanTranche.id).where(LoanTranche.application_id == LoanApplication.id,
+                                             LoanTranche.kind.in_(FUND_TRANCHES)).exists()
+    query = select(LoanApplication.number).where(
+        LoanApplication.customer_id == customer_id, LoanApplication.state.in_(UNSETTLED_STATES),
+        or_(fund_product, fund_part))
+    if other_than is not None:
+        query = query.where(LoanApplication.id != other_than)
+    return tuple(session.scalars(query.order_by(LoanApplication.id)))
+
+
+def unsettled_fund_loans(db: Database, customer_id: int) -> tuple[str, ...]:
+    """`unsettled_fund_loans_in` in its own unit of work (for the loan entry screen's live rule check)."""
+    return db.run(lambda session: unsettled_fund_loans_in(session, customer_id), readonly=True)
+
+
+def _refuse_unsettled_fund_loan(session: Session, application: LoanApplication, product: Product) -> None:
+    """A loan under the previous-fund-loan rule is not approved while the ledger holds another of the
+    customer's fund loans unsettled (it may have been approved since this one was submitted)."""
+    if product.rule("previous_fund_loan_settled") is None:
+        return
+    numbers = unsettled_fund_loans_in(session, application.customer_id, other_than=application.id)
+    if numbers:
+        raise TermsError([unsettled_fund_loan_violation(numbers)])
 
 
 # --- Validation ---------------------------------------------------------------------------------------
@@ -662,7 +712,8 @@ def _submit(db: Database, officer: Actor, application_id: int, allowed: str, act
         terms = _view(session, application).terms
         facts = LoanFacts.from_dict(json.loads(application.facts))
         business_date = session.get(Branch, application.branch_id).business_date
-        violations = check_terms(product, terms, facts, today=business_date)
+        open_fund_loans = unsettled_fund_loans_in(session, application.customer_id, other_than=application.id)
+        violations = check_terms(product, terms, facts, today=business_date, unsettled_fund_loans=open_fund_loans)
         if violations:
             raise TermsError(violations)
         table = policy.route_authorities(session, product.approval_route.policy_kinds, application.currency)
@@ -813,6 +864,7 @@ def approve(db: Database, approver: Actor, application_id: int, note: str = "") 
         application = _load(session, application_id)
         product = _reviewer(session, application, approver)
         _refuse_state(application, ("UNDER_REVIEW",), N_("approve"))
+        _refuse_unsettled_fund_loan(session, application, product)
         authority = _authority(session, application, approver, product)
         session.add(LoanApproval(application_id=application.id, review_round=application.review_round,
                                  approver_id=approver.staff_id, role=authority.role, level=authority.level,
@@ -852,6 +904,7 @@ def _refuse(db: Database, approver: Actor, application_id: int, reason: str, dec
         session.add(LoanApproval(application_id=application.id, review_round=application.review_round,
                                  approver_id=approver.staff_id, role=authority.role, level=authority.level,
                                  decision=decision, reason=reason, decided_at=clock.now()))
+        session.flush()  # the decision first: the database moves the state only on its record
         before = _move(application, decision)
         application.decided_at = application.state_since
         session.flush()
@@ -894,13 +947,14 @@ def sign(db: Database, officer: Actor, application_id: int, *, signed_at: dateti
             raise InputError("signed at", _("the contract is signed after the approval ({when})").format(
                 when=format_day(clock.as_utc(application.decided_at).date())))
         number = contract_number(application.number)
+        version = session.get(LoanProduct, application.product_id).version
         session.add(LoanSigning(application_id=application.id, contract_number=number, signed_by=officer.staff_id,
-                                signed_at=signed_at, place=where, recorded_at=clock.now()))
+                                signed_at=signed_at, place=where, recorded_at=clock.now(), product_version=version))
         session.flush()
         before = _move(application, "CONTRACT_SIGNED")
         session.flush()
         _event(session, officer, application, "signed", from_state=before, contract_number=number,
-               signed_at=signed_at.isoformat(), place=where)
+               signed_at=signed_at.isoformat(), place=where, product_version=version)
         return _view(session, application)
 
     return db.run(work)
@@ -1021,10 +1075,13 @@ def application_file(db: Database, application_id: int) -> ApplicationFile:
     def work(session: Session) -> ApplicationFile:
         application = _load(session, application_id, lock=False)
         view = _view(session, application)
-        product = _product(session.get(LoanProduct, application.product_id))
+        product = terms_product(session, application)
         business_date = session.get(Branch, application.branch_id).business_date
-        violations = check_terms(product, view.terms, view.facts,
-                                 today=business_date if application.state in EDITABLE_STATES else None)
+        undecided = application.state in EDITABLE_STATES + WAITING_FOR_APPROVERS
+        violations = check_terms(
+            product, view.terms, view.facts, today=business_date if application.state in EDITABLE_STATES else None,
+            unsettled_fund_loans=unsettled_fund_loans_in(session, application.customer_id, other_than=application.id)
+            if undecided else ())
         checks = list(session.scalars(select(CreditCheck).where(CreditCheck.application_id == application_id)
                                       .order_by(CreditCheck.id)))
         decisions = list(session.scalars(select(LoanApproval).where(LoanApproval.application_id == application_id)

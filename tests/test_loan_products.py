@@ -82,6 +82,17 @@ def test_fund_eligibility_contributions_previous_loan_and_household_cap():
         ("property price", "ltv"), ("contributing spouses", "household_cap")]
 
 
+def test_an_unsettled_fund_loan_in_the_ledger_breaks_the_previous_fund_loan_rule_whatever_was_typed():
+    fund = single("housing_fund", 400_000_00, "0.026", 240)
+    found = check_terms(PRODUCTS["housing_fund"], fund, FIRST_HOME, unsettled_fund_loans=("DK01012026000001",))
+    assert [(v.field, v.rule) for v in found] == [("previous fund loan", "previous_fund_loan_settled")]
+    assert "DK01012026000001 is not settled" in found[0].message
+    assert "(rule: previous fund loan settled)" in found[0].message
+    consumer = single("consumer", 100_000_00, "0.04", 36)
+    assert check_terms(PRODUCTS["consumer"], consumer, LoanFacts(monthly_income=100_000_00),
+                       unsettled_fund_loans=("DK01012026000001",)) == []
+
+
 def test_combined_loan_checks_each_part_by_its_own_rules():
     fund = TrancheTerms("fund", 450_000_00, Decimal("0.026"), "equal_installment", 300)
     commercial = TrancheTerms("commercial", 200_000_00, Decimal("0.0305"), "equal_principal", 300)

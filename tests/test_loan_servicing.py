@@ -12,7 +12,8 @@ from sqlalchemy.exc import DBAPIError
 
 from models import Instruction, LoanAccount, LoanDisbursement, LoanSchedule
 from teller import (
-    accounts, approvals, customers, drawers, instructions, large_value, loan_servicing, loans, receipts,
+    accounts, admin_changes, approvals, customers, drawers, instructions, large_value, loan_servicing, loans,
+    receipts, schedule,
 )
 from teller.errors import ApprovalError, InputError, LedgerError
 from teller.loan_products import LoanTerms, TrancheTerms
@@ -20,9 +21,11 @@ from teller.loan_servicing import (
     DisbursementDraft, PayeeDraft, RepaymentDraft, WaiverDraft, first_due_after, servicing,
 )
 from teller.ledger import Leg
+from teller.loans import ApplicationDraft
 from tests.helpers import assert_books_clean, fund_vault, new_key, open_drawer, post
+from tests.loan_support import make_staff
 from tests.servicing_support import (
-    NEXT_DAY_DUE, borrower, combined_terms, consumer_terms, days_pass, disbursed, repay, signed,
+    HOME_FACTS, NEXT_DAY_DUE, borrower, combined_terms, consumer_terms, days_pass, disbursed, repay, signed,
 )
 
 
@@ -246,6 +249,45 @@ def test_a_late_repayment_pays_penalty_then_fees_then_interest_then_principal(db
     position = servicing(db, application.id).tranches[0].position
     assert (position.penalty, position.fees, position.interest_due) == (0, 0, first.interest - 10_00)
     assert balance(db, gl(bank, "6012")) == expected_penalty and balance(db, gl(bank, "6021")) == 50_00
+    assert_books_clean(db)
+
+
+def test_a_signed_loan_keeps_the_product_terms_it_was_signed_under_and_new_loans_get_the_new_ones(db, bank):
+    who = borrower(db, bank, funds=20_000_00)
+    application = signed(db, bank, who)  # consumer version 1: no rounding, penalty x1.5, late fee 50, penalty first
+    quoted = loans.application_file(db, application.id).quote
+    admin2 = make_staff(db, bank, "admin2", ("admin",))
+    changed = {**loans.product_definition(db, "consumer"), "installment_multiple": 100_00,
+               "penalty_rate_multiple": "2", "late_fee": 200_00, "overpayment": "prepay",
+               "allocation_order": ["principal", "interest", "fees", "penalty"]}
+    admin_changes.decide(db, admin_changes.propose_product(db, bank.admin, changed).id, admin2, approve=True)
+    assert loans.get_product(db, "consumer").version == 2
+
+    file = loans.application_file(db, application.id)
+    assert (file.product.version, file.product.installment_multiple, file.product.late_fee) == (1, 1, 50_00)
+    assert file.quote == quoted
+    made = loan_servicing.request_disbursement(db, who.officer, DisbursementDraft(
+        application.id, "account", account_number=who.account, idempotency_key=new_key()))
+    instructions.approve(db, made.id, bank.supervisor)
+    signed_terms = schedule.build_schedule(12_000_00, Decimal("0.0435"), 12, "equal_installment", NEXT_DAY_DUE,
+                                           day_count="30/360", start_date=date(2026, 11, 24))
+    held = servicing(db, application.id).tranches[0].position.installments
+    assert [(row.due_date, row.principal, row.interest) for row in held] == [
+        (row.due_date, row.principal, row.interest) for row in signed_terms.installments]
+    days_pass(db, bank, 11)  # ten days past the first due date
+    first = signed_terms.installments[0]
+    expected_penalty = int((Decimal(first.principal) * Decimal("0.0435") * Decimal("1.5") * 10 / 360)
+                           .quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    position = servicing(db, application.id).tranches[0].position
+    assert (position.penalty, position.fees) == (expected_penalty, 50_00)
+    shown = preview(db, who, application.id, amount=f"{(expected_penalty + 50_00) / 100:.2f}").allocations[0]
+    assert (shown.penalty, shown.fees, shown.interest, shown.principal) == (expected_penalty, 50_00, 0, 0)
+    with pytest.raises(InputError, match="ask for a prepayment or the payoff"):
+        preview(db, who, application.id, amount=f"{(servicing(db, application.id).total_due + 1_00) / 100:.2f}")
+
+    new = loans.create_application(db, who.officer, ApplicationDraft(who.customer_id, consumer_terms(), HOME_FACTS))
+    new_file = loans.application_file(db, new.id)
+    assert new_file.product.version == 2 and new_file.quote.installment % 100_00 == 0
     assert_books_clean(db)
 
 

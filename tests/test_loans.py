@@ -14,11 +14,12 @@ from teller import admin_changes, audit, clock, customers, ledger, loans, staff,
 from teller.actor import system_actor
 from teller.errors import ApprovalError, AuthenticationError, InputError, LedgerGuardError
 from teller.loan_products import fixture_definitions
-from teller.loans import TermsError
+from teller.loans import ApplicationDraft, TermsError
 from tests.helpers import PASSWORD, enrol
 from tests.loan_support import (
     CLEAR_CHECK, consumer_draft, fund_draft, make_customer, make_staff, under_review, with_amount,
 )
+from tests.servicing_support import HOME_FACTS, combined_terms
 
 
 @pytest.fixture
@@ -294,6 +295,30 @@ def test_database_refuses_approved_without_the_approvals_and_history_rewrites(db
     assert "loan history rows are never changed or deleted" in refused
     refused = _refusal(db, "DELETE FROM loan_application WHERE id = :id", {"id": large.id})
     assert "never deleted" in refused
+
+
+def test_a_fund_loan_is_refused_while_the_ledger_holds_another_unsettled_fund_loan_of_the_customer(
+        db, bank, officer, customer_id):
+    rejected = under_review(db, officer, bank.supervisor, fund_draft(customer_id))
+    loans.reject(db, bank.manager, rejected.id, "property title unclear")
+    first = under_review(db, officer, bank.supervisor, fund_draft(customer_id))
+    second = loans.create_application(db, officer, fund_draft(customer_id, 300_000_00))
+    loans.submit(db, officer, second.id)  # the rejected one never counts, the first is not approved yet
+    loans.approve(db, bank.manager, first.id)
+    loans.start_review(db, bank.supervisor, second.id, notes="income verified", credit_check=CLEAR_CHECK)
+    with pytest.raises(TermsError, match="previous fund loan settled") as refused:
+        loans.approve(db, bank.manager, second.id)
+    assert [v.rule for v in refused.value.violations] == ["previous_fund_loan_settled"]
+    assert f"fund loan {first.number} is not settled" in refused.value.violations[0].message
+    assert loans.get_application(db, second.id).state == "UNDER_REVIEW"
+
+    combined = loans.create_application(db, officer, ApplicationDraft(customer_id, combined_terms(), HOME_FACTS))
+    assert [v.rule for v in loans.application_file(db, combined.id).violations] == ["previous_fund_loan_settled"]
+    with pytest.raises(TermsError, match=first.number):
+        loans.submit(db, officer, combined.id)
+    assert loans.submit(db, officer, loans.create_application(db, officer, consumer_draft(customer_id)).id).state \
+        == "SUBMITTED"  # other products do not ask
+    assert loans.application_file(db, first.id).violations == ()  # an approved loan is not held against itself
 
 
 # --- Frozen terms -------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
 from teller import loans
 from tests.helpers import PASSWORD
-from tests.loan_support import CLEAR_CHECK, consumer_draft, make_staff
+from tests.loan_support import CLEAR_CHECK, consumer_draft, fund_draft, make_staff
 from tests.loan_ui_support import (
     draft_application, enrol_in_the_past, reviewed_application, seed_loan_bank, settle, submitted_application,
 )
@@ -400,6 +400,28 @@ async def test_a_combined_loan_has_two_parts_each_checked_and_the_fund_rate_foll
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen))
         assert loans.pipeline(loan_bank.db, loan_bank.officer) == []
+
+
+async def test_the_entry_form_names_the_customers_unsettled_fund_loan_from_the_ledger(loan_bank):
+    earlier = loans.create_application(loan_bank.db, loan_bank.officer, fund_draft(loan_bank.customer_id))
+    loans.submit(loan_bank.db, loan_bank.officer, earlier.id)
+    loans.start_review(loan_bank.db, loan_bank.ui.bank.supervisor, earlier.id, notes="income verified",
+                       credit_check=CLEAR_CHECK)
+    loans.approve(loan_bank.db, loan_bank.ui.bank.manager, earlier.id)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_quickly(pilot, loan_bank.ui, "officer1")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen))
+        await open_entry_from_pipeline(pilot, loan_bank)
+        await choose_product(pilot, "housing_fund")
+        for key, value in (("amount", "300000"), ("term", "240"), ("property_price", "1000000"), ("home_count", "1"),
+                           ("fund_months", "24"), ("spouses", "2")):
+            await fill(pilot, key, value)
+        app.screen.query_one("#input-previous_settled", Select).value = "yes"  # what the customer said
+        await quoted(pilot)
+        assert (f"the customer's fund loan {earlier.number} is not settled (rule: previous fund loan settled)"
+                in field_error(app, "previous_settled"))
+        assert field_error(app, "amount") == ""
 
 
 async def test_the_customer_file_starts_a_loan_for_officers_only(loan_bank):
