@@ -124,10 +124,19 @@ def item_who(item: ChecklistItemView) -> str:
     return ""
 
 
-def item_need(item: ChecklistItemView) -> str:
-    if item.either_or:
-        return _("one of a group")
-    return _("required") if item.required else _("optional")
+def item_need(item: ChecklistItemView, checklist: tuple[ChecklistItemView, ...]) -> str:
+    """Required or optional; for an either/or item the documents that stand in for it, ticked once one of
+    the group is verified or waived."""
+    if not item.either_or:
+        return _("required") if item.required else _("optional")
+    others = _(" or ").join(other.label for other in loans.alternatives(checklist, item))
+    need = _("or {alternatives}").format(alternatives=others)
+    return f"✓ {need}" if loans.group_satisfied(checklist, item) else need
+
+
+def approvals_text(file: ApplicationFile) -> str:
+    return _("{given} of {needed} approvals").format(given=file.approvals_given,
+                                                    needed=file.application.required_approvals)
 
 
 def event_step(event, file: ApplicationFile) -> str:
@@ -138,7 +147,7 @@ def event_step(event, file: ApplicationFile) -> str:
     currency = file.application.currency
     if detail.get("document"):
         item = next((item for item in file.checklist if item.code == detail["document"]), None)
-        return f"{step}: {item.label if item else detail['document']}"
+        return _("{label}: {value}").format(label=step, value=item.label if item else detail["document"])
     if event.action == "waiver":
         return _("{step}: penalty {penalty} · fees {fees}").format(
             step=step, penalty=format_amount(int(detail.get("penalty", 0)), currency),
@@ -146,7 +155,7 @@ def event_step(event, file: ApplicationFile) -> str:
     if detail.get("instruction"):
         return _("{step}: instruction {id}").format(step=step, id=detail["instruction"])
     if detail.get("name"):
-        return f"{step}: {detail['name']}"
+        return _("{label}: {value}").format(label=step, value=detail["name"])
     return step
 
 
@@ -279,8 +288,10 @@ class LoanApplicationScreen(TellerScreen):
         file = self.file = message.file
         figures = self.figures = message.figures
         view = file.application
-        self.query_one("#application-heading", Static).update(
-            f"{view.number} · {view.customer_name} · {view.product_name} · {state_name(view.state)}")
+        heading = f"{view.number} · {view.customer_name} · {view.product_name} · {state_name(view.state)}"
+        if view.state == "UNDER_REVIEW" and view.required_approvals > 1:  # a first approval leaves it waiting
+            heading += f" · {approvals_text(file)}"
+        self.query_one("#application-heading", Static).update(heading)
         money_line = self.query_one("#application-money", Static)
         text = money_text(figures) if figures is not None else ""
         money_line.update(text)
@@ -303,8 +314,8 @@ class LoanApplicationScreen(TellerScreen):
                 heading = Text(_(GROUP_NAMES[item.group]), style="bold")
                 checklist.add_row(heading, "", "", "", key=GROUP_ROW + item.group)
                 last_group = item.group
-            checklist.add_row(f"  {item.label}", _(ITEM_STATE_NAMES[item.state]), item_need(item), item_who(item),
-                              key=item.code)
+            checklist.add_row(f"  {item.label}", _(ITEM_STATE_NAMES[item.state]), item_need(item, file.checklist),
+                              item_who(item), key=item.code)
         checklist.move_cursor(row=row)
         history = self.query_one("#history", DataTable)
         history.clear()
@@ -442,7 +453,8 @@ class LoanApplicationScreen(TellerScreen):
         lines.append(line(_("State"), _("{state} for {days} day(s)").format(
             state=state_name(view.state), days=(clock.now() - view.state_since).days)))
         if view.review_round:
-            lines.append(line(_("Approvals needed"), str(view.required_approvals)))
+            lines.append(line(_("Approvals"), _("{given} of {needed}").format(
+                given=file.approvals_given, needed=view.required_approvals)))
         for check in file.credit_checks:
             lines.append(line(_("Credit check"), _("{result}, report {reference} of {day}, by {who}").format(
                 result=_(CREDIT_RESULT_NAMES[check.result]), reference=check.reference,

@@ -1,5 +1,6 @@
 """Loan entry: the officer proposes terms for a customer; the installment, total interest and full schedule
-follow as the fields change, and every broken rule shows next to the field it is about."""
+follow as the fields change, and every broken rule shows on a full-width line below the form, named by the
+field it is about (whose label turns red)."""
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -95,6 +96,28 @@ class Field(Vertical):
         error.set_class(not message, "empty")
 
 
+class EntryField(Field):
+    """A field of the entry form: a grid column is too narrow for a sentence (in Chinese above all), so its
+    message goes to a full-width line below the form (`#error-<key>`, kept by the screen) and its label
+    turns red."""
+
+    DEFAULT_CSS = """
+    EntryField.invalid Label { color: $error; text-style: bold; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(self.title)
+            yield self.widget
+
+    def retitle(self, title: str) -> None:
+        self.title = title
+        self.query_one(Label).update(title)
+
+    def show_error(self, message: str | None) -> None:
+        self.set_class(bool(message), "invalid")
+
+
 class LoanEntryScreen(TellerScreen):
     """A new application for `customer_id`, or the terms of an editable one (`application`)."""
 
@@ -105,6 +128,9 @@ class LoanEntryScreen(TellerScreen):
     DEFAULT_CSS = """
     #entry-heading { padding: 0 1; text-style: bold; height: 1; }
     #entry-form { height: auto; max-height: 45%; padding: 0 1; }
+    #entry-problems { height: auto; padding: 0 1; }
+    #entry-problems .field-error { color: $error; height: auto; }
+    #entry-problems .field-error.empty { display: none; }
     #entry-summary { padding: 0 1; height: auto; color: $accent; }
     #entry-status { padding: 0 1; height: auto; color: $warning; }
     #entry-status.empty { display: none; }
@@ -160,30 +186,40 @@ class LoanEntryScreen(TellerScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         yield Static(self._heading(), id="entry-heading", markup=False)
+        fields = self._fields()
         with VerticalScroll(id="entry-form"):
             with ItemGrid(min_column_width=38, stretch_height=False):
-                yield Field("product", _("Product"), self._select("product", [], prompt=_("Choose"),
-                                                                   disabled=self.application is not None))
-                yield Field("first_due", _("First due date"), self._input("first_due", max_length=10,
-                                                                          placeholder="YYYY-MM-DD"))
-                for suffix in ("", SECOND_PART):
-                    yield Field("amount" + suffix, _("Amount"), self._input("amount" + suffix, max_length=24))
-                    yield Field("term" + suffix, _(FIELD_TITLES["term"]), self._input("term" + suffix, max_length=4))
-                    yield Field("rate" + suffix, _(FIELD_TITLES["rate"]), self._input("rate" + suffix, max_length=10))
-                    yield Field("method" + suffix, _("Method"), self._select("method" + suffix, [], prompt=_("Choose")))
-                for key in FACT_KEYS:
-                    title = _(FIELD_TITLES[key])
-                    if key in SELECT_KEYS:
-                        yield Field(key, title, self._select(key, [(_(label), value) for label, value in YES_NO],
-                                                             prompt=_("not recorded")))
-                    else:
-                        yield Field(key, title, self._input(key, max_length=24))
-            yield Field("purpose", _("Purpose"), self._input("purpose", max_length=500))
+                yield from fields[:-1]
+            yield fields[-1]  # the purpose, the width of the form
+        with Vertical(id="entry-problems"):
+            for field in fields:
+                yield Static("", id=f"error-{field.key}", classes="field-error empty", markup=False)
         yield Static(_("Choose the product, then type the terms."), id="entry-summary", markup=False)
         yield Static("", id="entry-status", classes="empty", markup=False)
         table = Table(id="schedule", cursor_type="row", zebra_stripes=True)
         schedule_columns(table)
         yield table
+
+    def _fields(self) -> list[EntryField]:
+        """The form's fields in reading order, the purpose last."""
+        fields = [EntryField("product", _("Product"), self._select("product", [], prompt=_("Choose"),
+                                                                    disabled=self.application is not None)),
+                  EntryField("first_due", _("First due date"), self._input("first_due", max_length=10,
+                                                                           placeholder="YYYY-MM-DD"))]
+        for suffix in ("", SECOND_PART):
+            fields += [EntryField(key + suffix, _(FIELD_TITLES[key]), self._input(key + suffix, max_length=length))
+                       for key, length in (("amount", 24), ("term", 4), ("rate", 10))]
+            fields.append(EntryField("method" + suffix, _("Method"), self._select("method" + suffix, [],
+                                                                                  prompt=_("Choose"))))
+        for key in FACT_KEYS:
+            title = _(FIELD_TITLES[key])
+            if key in SELECT_KEYS:
+                fields.append(EntryField(key, title, self._select(key, [(_(label), value) for label, value in YES_NO],
+                                                                  prompt=_("not recorded"))))
+            else:
+                fields.append(EntryField(key, title, self._input(key, max_length=24)))
+        fields.append(EntryField("purpose", _("Purpose"), self._input("purpose", max_length=500)))
+        return fields
 
     def _heading(self) -> str:
         if self.application is not None:
@@ -253,7 +289,7 @@ class LoanEntryScreen(TellerScreen):
             part = _(PART_TITLES[rule.kind]) if two_parts else ""
             for key in PART_FIELDS:
                 title = _(FIELD_TITLES[key])
-                self.query_one(f"#field-{key}{suffix} Label", Label).update(f"{part} {title}" if part else title)
+                self.query_one(f"#field-{key}{suffix}", EntryField).retitle(f"{part} {title}" if part else title)
             method = self.query_one(f"#input-method{suffix}", Select)
             method.set_options([(_(METHOD_LABELS[name]), name) for name in rule.methods])
             method.value = rule.methods[0]
@@ -351,8 +387,19 @@ class LoanEntryScreen(TellerScreen):
             found.setdefault(violation_field(product, violation), violation.message)
         if loan is not None and loan.problem is not None:
             found.setdefault(violation_field(product, loan.problem), loan.problem.message)
-        for field in self.query(Field):
-            field.show_error(found.get(field.key))
+        self._mark_fields(found)
+
+    def _mark_fields(self, found: dict[str, str]) -> None:
+        """Each field's message (or none) on its line below the form, named by the field's title."""
+        for field in self.query(EntryField):
+            self._mark_field(field.key, found.get(field.key))
+
+    def _mark_field(self, key: str, message: str | None) -> None:
+        field = self.query_one(f"#field-{key}", EntryField)
+        field.show_error(message)
+        line = self.query_one(f"#error-{key}", Static)
+        line.update(_("{label}: {value}").format(label=field.title, value=message) if message else "")
+        line.set_class(not message, "empty")
 
     def on_loan_entry_screen_quoted(self, message: Quoted) -> None:
         if message.generation != self.generation:
@@ -435,12 +482,11 @@ class LoanEntryScreen(TellerScreen):
             found = {}
             for violation in error.violations:
                 found.setdefault(violation_field(product, violation), violation.message)
-            for field in self.query(Field):
-                field.show_error(found.get(field.key))
+            self._mark_fields(found)
             self._status(_("Saved, but not submitted: {count} rule(s) are not met.").format(count=len(found)))
             return
         if isinstance(error, InputError) and product is not None:
-            self.query_one(f"#field-{violation_field(product, error)}", Field).show_error(error.message)
+            self._mark_field(violation_field(product, error), error.message)
         self._status(str(error))
 
     def action_quote(self) -> None:

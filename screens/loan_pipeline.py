@@ -16,8 +16,10 @@ from screens.base import TellerScreen
 
 NEW_LOAN = UserCommand("new_loan_application", "f9", "new_loan", N_("New loan"),
                        N_("Choose the customer, then enter the loan application"), roles=ORIGINATOR_ROLES)
-CLOSED = UserCommand("show_closed", "f6", "toggle_closed", N_("Closed"),
-                     N_("Show or hide rejected and finished applications"), roles=ORIGINATOR_ROLES)
+# "Ended", not "Closed": the applications that ended (rejected, settled, written off), not a closed account.
+CLOSED = UserCommand("show_closed", "f6", "toggle_closed", N_("Ended"),
+                     N_("Show or hide the applications that ended: rejected, settled or written off"),
+                     roles=ORIGINATOR_ROLES)
 REFRESH = UserCommand("refresh_pipeline", "f5", "refresh", N_("Refresh"), N_("Read the pipeline again"))
 
 

@@ -250,6 +250,13 @@ class ApplicationFile:
     def checklist_complete(self) -> bool:
         return checklist_complete(self.checklist)
 
+    @property
+    def approvals_given(self) -> int:
+        """Approvals given in the current review round (a returned application starts a new round)."""
+        current = self.application.review_round
+        return sum(1 for decision in self.approvals
+                   if decision.review_round == current and decision.decision == "APPROVED")
+
 
 @dataclass(frozen=True)
 class PipelineRow:
@@ -538,6 +545,19 @@ def _outstanding(items: Iterable[ChecklistItemView]) -> list[list[ChecklistItemV
         if any(member.required for member in members) and not any(member.settled for member in members):
             missing.append(members)
     return missing
+
+
+def alternatives(items: Iterable[ChecklistItemView], item: ChecklistItemView) -> tuple[ChecklistItemView, ...]:
+    """The other members of `item`'s either/or group, in checklist order (none for an item on its own)."""
+    if not item.either_or:
+        return ()
+    return tuple(other for other in items if other.either_or == item.either_or and other.code != item.code)
+
+
+def group_satisfied(items: Iterable[ChecklistItemView], item: ChecklistItemView) -> bool:
+    """Whether `item`'s either/or group is met: one of its members verified or waived (what the disbursement
+    gate counts; a document only received may still fail its check)."""
+    return bool(item.either_or) and any(member.settled for member in (item, *alternatives(items, item)))
 
 
 def checklist_complete(items: Iterable[ChecklistItemView]) -> bool:

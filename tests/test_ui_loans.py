@@ -1,8 +1,9 @@
 """The loan screens as loan officers, supervisors and managers use them: the officer's pipeline as home,
 loan entry with its live schedule and inline rule violations, saving and submitting, the application
 file's steps for each role (review, approval with one's own credentials, return, rejection, signing),
-refusals shown as the service words them, and the document checklist with its second-keyed waiver and
-take-home list."""
+refusals shown as the service words them, the two approvals of rising level a large loan needs, and the
+document checklist with its either/or groups, second-keyed waiver and take-home list; the officer's and the
+approver's day in Chinese too."""
 
 import pytest
 from textual.widgets import DataTable, Input, Select
@@ -14,7 +15,7 @@ from screens.loan_entry import LoanEntryScreen
 from screens.loan_pipeline import LoanPipelineScreen
 from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
-from teller import loans
+from teller import i18n, loans
 from tests.helpers import PASSWORD
 from tests.loan_support import CLEAR_CHECK, consumer_draft, fund_draft, make_staff
 from tests.loan_ui_support import (
@@ -28,6 +29,14 @@ pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 @pytest.fixture
 def loan_bank(db):
     return seed_loan_bank(db)
+
+
+@pytest.fixture
+def chinese():
+    """The workstation in Chinese, chosen before the app is built (as `--lang zh_CN` does), English again after."""
+    i18n.set_language("zh_CN")
+    yield
+    i18n.set_language("en")
 
 
 async def document_shown(pilot) -> str:
@@ -337,6 +346,8 @@ async def test_the_checklist_receives_verifies_and_waives_under_a_second_key_and
         await reload_done(pilot)
         first = rows(app, "#checklist")[1]
         assert first[1] == "verified" and first[3].startswith("Officer1 ")
+        either_or = [row[2] for row in rows(app, "#checklist")[2:4]]
+        assert either_or == ["or Tax record", "or Employer's income certificate"]  # each names its alternative
         await pilot.press("down", "w")
         await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen))
         await paste(pilot, "self-employed: no employer certificate")
@@ -350,6 +361,7 @@ async def test_the_checklist_receives_verifies_and_waives_under_a_second_key_and
         second = rows(app, "#checklist")[2]
         assert second[1] == "waived" and "Officer1 + Super1" in second[3]
         assert second[3].endswith("self-employed: no employer certificate")
+        assert rows(app, "#checklist")[3][1:3] == ["missing", "✓ or Employer's income certificate"]  # met by the waiver
         await pilot.press("m")
         text = await document_shown(pilot)
         assert "Documents still needed" in text and f"Application  {made.number}" in text
@@ -483,3 +495,163 @@ async def test_the_customer_file_lists_the_customers_loans_and_opens_one(loan_ba
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen))
         await shows(pilot, made.number)
+
+
+def summary(app) -> str:
+    return str(app.screen.query_one("#entry-summary").render())
+
+
+async def test_in_chinese_the_schedule_follows_the_terms_and_a_broken_rule_is_named_below_the_form(loan_bank, chinese):
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, loan_bank.ui, "officer1")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen))
+        await shows(pilot, "我的贷款申请", "暂无申请。按 F9 为客户新建贷款申请。")
+        await open_entry_from_pipeline(pilot, loan_bank)
+        assert "新贷款申请 · 王芳" in str(app.screen.query_one("#entry-heading").render())
+        await choose_product(pilot, "consumer")
+        await fill(pilot, "amount", "100000")
+        await fill(pilot, "term", "36")
+        await fill(pilot, "monthly_income", "30000")
+        await quoted(pilot)
+        assert summary(app) == "月供 CNY 2,952.40 · 利息 6,286.35 · 本息合计 106,286.35"
+        schedule = rows(app, "#schedule")
+        assert len(schedule) == 36 and schedule[0][:3] == ["1", "2026年12月24日", "2,952.40"]
+        await fill(pilot, "term", "48")  # typing the term again updates the installment and the interest
+        await quoted(pilot)
+        assert summary(app) == "月供 CNY 2,257.91 · 利息 8,379.47 · 本息合计 108,379.47"
+        assert len(rows(app, "#schedule")) == 48
+        await fill(pilot, "term", "72")
+        await quoted(pilot)
+        assert field_error(app, "term") == "期限（月）：72 个月 不在 6 个月 至 60 个月 之间（规则：期限范围）"
+        assert app.screen.query_one("#field-term").has_class("invalid")  # its label turns red
+        assert app.screen.query_one("#error-term").region.width == 78  # the form's full width: one readable line
+        assert summary(app).startswith("月供 CNY 1,564.52")  # the schedule still shows what the terms would cost
+        await fill(pilot, "term", "36")
+        await quoted(pilot)
+        assert field_error(app, "term") == "" and not app.screen.query_one("#field-term").has_class("invalid")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await shows(pilot, "已保存为草稿 DK01012026000001。")
+
+
+async def test_in_chinese_the_checklist_receives_and_verifies_and_ticks_an_either_or_group(loan_bank, chinese):
+    made = draft_application(loan_bank)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "officer1", made.number)
+        await pilot.press("right", "right")
+        await wait_until(pilot, lambda: app.screen.query_one("#application-tabs").active == "tab-checklist")
+        assert rows(app, "#checklist")[:4] == [
+            ["个人资料", "", "", ""], ["  居民身份证", "未提交", "必交", ""],
+            ["  单位收入证明", "未提交", "或纳税证明", ""], ["  纳税证明", "未提交", "或单位收入证明", ""]]
+        app.screen.query_one("#checklist", DataTable).focus()
+        await pilot.press("down", "v")
+        await reload_done(pilot)
+        assert status(app) == "居民身份证须先收取再核验（当前为“未提交”）"
+        await pilot.press("r")
+        await reload_done(pilot)
+        assert status(app) == "居民身份证：已收取。"
+        await pilot.press("v")
+        await reload_done(pilot)
+        assert status(app) == "居民身份证：已核验。"
+        identity = rows(app, "#checklist")[1]
+        assert identity[1] == "已核验" and identity[3].startswith("Officer1 ")
+        await pilot.press("down", "down", "r")  # the tax record: received, not yet checked
+        await reload_done(pilot)
+        assert [row[2] for row in rows(app, "#checklist")[2:4]] == ["或纳税证明", "或单位收入证明"]
+        await pilot.press("v")
+        await reload_done(pilot)
+        assert status(app) == "纳税证明：已核验。"
+        checklist = rows(app, "#checklist")
+        assert [row[1:3] for row in checklist[2:4]] == [["未提交", "✓ 或纳税证明"], ["已核验", "✓ 或单位收入证明"]]
+
+
+async def test_in_chinese_the_pipelines_show_states_and_the_ended_applications_on_f6(loan_bank, chinese):
+    waiting = submitted_application(loan_bank)
+    refused = submitted_application(loan_bank, 60_000_00)
+    loans.reject(loan_bank.db, loan_bank.ui.bank.supervisor, refused.id, "收入不足")
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_quickly(pilot, loan_bank.ui, "officer1")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen) and app.screen.rows)
+        await pilot.pause()
+        assert [row[:3] for row in rows(app, "#pipeline")] == [[waiting.number, "王芳", "已提交"]]
+        await shows(pilot, "我的贷款申请", "共 1 笔申请。按 Enter 打开。", "f6 已结束")
+        await pilot.press("f6")  # the applications that ended: a rejection, not a closed account
+        await wait_until(pilot, lambda: len(app.screen.rows) == 2)
+        await pilot.pause()
+        assert [row[:3] for row in rows(app, "#pipeline")] == [[waiting.number, "王芳", "已提交"],
+                                                               [refused.number, "王芳", "已否决"]]
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: len(app.screen.rows) == 1)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: app.session is None)
+        await sign_in_quickly(pilot, loan_bank.ui, "super1")
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen) and app.screen.rows)
+        await pilot.pause()
+        await shows(pilot, "待审批的贷款申请", "客户经理")
+        assert rows(app, "#pipeline") == [[waiting.number, "王芳", "已提交", "100,000.00", "0 天", "0 天", "Officer1"]]
+
+
+async def test_in_chinese_the_application_file_shows_its_terms_and_a_rejection(loan_bank, chinese):
+    made = submitted_application(loan_bank)
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "super1", made.number)
+        heading = str(app.screen.query_one("#application-heading").render())
+        assert heading == f"{made.number} · 王芳 · 个人消费贷款 · 已提交"
+        terms = str(app.screen.query_one("#terms").render())
+        assert "客户：王芳" in terms and "金额：CNY 100,000.00" in terms and "月供 CNY" in terms
+        await shows(pilot, "f6 审查", "^x 否决")
+        await pilot.press("ctrl+x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen))
+        await shows(pilot, "为什么否决该贷款？")
+        await paste(pilot, "月供超过收入的一半")
+        await pilot.press("enter")
+        await reload_done(pilot)
+        assert status(app) == "已否决。"
+        assert str(app.screen.query_one("#application-heading").render()).endswith("· 已否决")
+        app.screen.query_one("#application-tabs").active = "tab-history"
+        await pilot.pause()
+        assert rows(app, "#history")[-1][1:] == ["Super1", "已否决", "已提交 → 已否决", "月供超过收入的一半"]
+        assert loans.get_application(loan_bank.db, made.id).state == "REJECTED"
+
+
+async def test_above_every_single_limit_two_approvers_of_rising_level_approve_in_turn(loan_bank):
+    made = reviewed_application(loan_bank, amount=800_000_00)  # above the manager's 500,000 alone
+    app = make_app(loan_bank.ui)
+
+    def heading() -> str:
+        return str(app.screen.query_one("#application-heading").render())
+
+    def terms() -> str:
+        return str(app.screen.query_one("#terms").render())
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_application(pilot, loan_bank.ui, "super1", made.number)
+        assert heading().endswith("under review · 0 of 2 approvals") and "Approvals: 0 of 2" in terms()
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveScreen))
+        app.screen.query_one("#approve-note", Input).focus()
+        await paste(pilot, "income verified, first key")
+        await type_credentials(pilot, None, PASSWORD, next_code(loan_bank.ui, "super1"))
+        await reload_done(pilot)
+        await shows(pilot, "First approval given; a more senior approver gives the second.")
+        assert heading().endswith("under review · 1 of 2 approvals") and "Approvals: 1 of 2" in terms()
+        assert loans.get_application(loan_bank.db, made.id).state == "UNDER_REVIEW"
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: app.session is None)
+        await open_application(pilot, loan_bank.ui, "manager1", made.number)
+        assert heading().endswith("under review · 1 of 2 approvals")
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveScreen))
+        await type_credentials(pilot, None, PASSWORD, next_code(loan_bank.ui, "manager1"))
+        await reload_done(pilot)
+        await shows(pilot, "Approved.")
+        assert heading().endswith("· approved") and "Approvals: 2 of 2" in terms()
+        decided = loans.application_file(loan_bank.db, made.id)
+        assert decided.application.state == "APPROVED"
+        assert [(d.approver_name, d.level, d.reason) for d in decided.approvals] == [
+            ("Super1", 1, "income verified, first key"), ("Manager1", 2, None)]
