@@ -178,7 +178,7 @@ class CustomerFormScreen(TellerScreen):
         try:
             draft = self._draft()
         except InputError as error:
-            self.post_message(self.Refused(error.field, error.message))
+            self.show_refusal(error.field, error.message)
             return
         self.query_one("#form-message", Static).update(_("Saving…"))
         self.save(draft)
@@ -198,10 +198,13 @@ class CustomerFormScreen(TellerScreen):
             self.post_message(self.Refused(None, str(error)))
 
     def on_customer_form_screen_refused(self, message: Refused) -> None:
-        text = labelled_message(message.field, message.reason) if message.field else message.reason
-        self.query_one("#form-message", Static).update(text)
-        if message.field in FIELD_WIDGETS:
-            self.query_one(f"#{FIELD_WIDGETS[message.field]}").focus()
+        self.show_refusal(message.field, message.reason)
+
+    def show_refusal(self, field: str | None, reason: str) -> None:
+        """The problem under the form, and the cursor on the field it names."""
+        self.query_one("#form-message", Static).update(labelled_message(field, reason) if field else reason)
+        if field in FIELD_WIDGETS:
+            self.query_one(f"#{FIELD_WIDGETS[field]}").focus()
 
     def on_customer_form_screen_saved(self, message: Saved) -> None:
         from screens.customer_file import CustomerFileScreen
