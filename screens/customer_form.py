@@ -37,7 +37,7 @@ class CustomerFormScreen(TellerScreen):
     #form { padding: 0 1; }
     #form-title { text-style: bold; margin-bottom: 1; }
     #form .form-row { height: 1; margin-bottom: 1; }
-    #form .form-row Label { width: 26; }
+    #form .form-row Label { width: 29; }  /* the longest label, "Name (as on the ID document)", and a space */
     #form .form-row Input, #form .form-row Select { width: 1fr; background: $boost; }
     #form .form-row Input:focus, #form .form-row Select:focus { background: $primary 40%; }
     #form #birth-date { width: 12; }
