@@ -17,7 +17,7 @@ from teller.ui.widgets.table import Table
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 from screens.lookup import SEGMENT_NAMES
-from screens.names import ACCOUNT_STATUS_NAMES, ID_TYPE_NAMES
+from screens.names import ACCOUNT_STATUS_NAMES, GENDER_NAMES, ID_TYPE_NAMES
 from screens.second_key import SecondKeyScreen
 
 EDIT = UserCommand("edit_customer", "f4", "edit", N_("Edit"), N_("Edit this customer's file"), roles=CUSTOMER_MAKERS)
@@ -37,7 +37,6 @@ RECEIPT = UserCommand("receipt", "ctrl+e", "receipt", N_("Receipt"),
                       roles=COUNTER_MAKERS, show=False)
 BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Back to the search"))
 PHONE_KIND_NAMES = {"mobile": N_("Mobile"), "home": N_("Home"), "work": N_("Work")}
-GENDER_NAMES = {"male": N_("Male"), "female": N_("Female")}
 ADDRESS_KIND_NAMES = {"home": N_("Home address"), "work": N_("Work address"), "mailing": N_("Mailing address"),
                       "registered": N_("Registered address")}
 FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_date": N_("Birth date"),

@@ -47,6 +47,7 @@ MAX_SEARCH_LIMIT = 100
 MIN_SUBSTRING = 3  # trigram indexes need three characters
 NOTES_IN_FILE = 20
 MAX_NOTE = 2000
+_TYPED_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TOP = "\U0010ffff"  # the highest code point: every string starting with p sorts below p + _TOP
 
 # Surnames whose reading differs from the character's everyday reading (单 is Shan, not Dan, as a surname).
@@ -290,6 +291,20 @@ def _clean_name(name: str) -> str:
     if any(unicodedata.category(character) == "Cc" for character in cleaned):
         raise InputError("name", _("remove control characters from the name"))
     return cleaned
+
+
+def parse_birth_date(text: str) -> date | None:
+    """A birth date typed as YYYY-MM-DD (full-width digits and dashes allowed); None when nothing was typed."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip()
+    if not cleaned:
+        return None
+    if not _TYPED_DAY.fullmatch(cleaned):
+        raise InputError("birth date", _("type the birth date as YYYY-MM-DD, e.g. 1985-03-07"))
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        raise InputError("birth date", _("{typed} is not a real date: check the month and day").format(
+            typed=cleaned)) from None
 
 
 def _clean_identity(draft: CustomerDraft, today: date) -> tuple[str, date | None, str | None]:

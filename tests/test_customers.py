@@ -281,6 +281,27 @@ def test_create_refuses_bad_company_and_passport_fields(db, bank, draft, changes
     assert (refused.value.field, words in refused.value.message) == (field, True)
 
 
+@pytest.mark.parametrize("typed,born", [
+    ("1985-03-07", date(1985, 3, 7)),
+    (" １９８５－０３－０７ ", date(1985, 3, 7)),  # as a Chinese input method types it
+    ("  ", None),  # nothing typed: the service says a passport needs one
+])
+def test_a_typed_birth_date_is_read_as_yyyy_mm_dd(typed, born):
+    assert customers.parse_birth_date(typed) == born
+
+
+@pytest.mark.parametrize("typed,words", [
+    ("1985/03/07", "type the birth date as YYYY-MM-DD, e.g. 1985-03-07"),
+    ("19850307", "type the birth date as YYYY-MM-DD, e.g. 1985-03-07"),
+    ("7-3-1985", "type the birth date as YYYY-MM-DD, e.g. 1985-03-07"),
+    ("1985-02-30", "1985-02-30 is not a real date: check the month and day"),
+])
+def test_a_typed_birth_date_that_is_not_yyyy_mm_dd_is_refused_naming_the_field(typed, words):
+    with pytest.raises(InputError) as refused:
+        customers.parse_birth_date(typed)
+    assert (refused.value.field, refused.value.message) == ("birth date", words)
+
+
 def test_duplicate_id_number_names_the_existing_customer(db, bank, people):
     duplicate = replace(WANG_XIAOFANG, name="王芳二", id_number="11010519491231002x", registered_mobile="13900000000")
     with pytest.raises(InputError) as refused:
@@ -357,6 +378,24 @@ def test_registered_mobile_change_waits_for_a_second_key(db, bank, people):
     assert customers.pending_customer_changes(db) == []
     with pytest.raises(ApprovalError, match="already APPLIED"):
         customers.approve_customer_change(db, change.id, bank.manager)
+
+
+def test_a_passport_customers_birth_date_and_gender_change_waits_for_a_second_key(db, bank, people):
+    customer_id = people["zhang_wei"]
+    draft = customers.edit_draft(db, customer_id)
+    assert (draft.birth_date, draft.gender) == (date(1980, 5, 6), "male")  # a passport's own, shown to edit
+    edited = replace(draft, birth_date=date(1980, 6, 5), gender="female", segment="quality")
+    outcome = customers.update_customer(db, bank.teller, customer_id, edited)
+    assert outcome.changed == ("segment",)
+    change = outcome.pending_change
+    assert (change.before, change.after) == ({"birth_date": "1980-05-06", "gender": "male"},
+                                             {"birth_date": "1980-06-05", "gender": "female"})
+    file = customers.customer_file(db, customer_id)
+    assert (file.birth_date, file.gender, file.segment) == (date(1980, 5, 6), "male", "quality")
+
+    customers.approve_customer_change(db, change.id, bank.supervisor)
+    file = customers.customer_file(db, customer_id)
+    assert (file.birth_date, file.gender, file.pending_change) == (date(1980, 6, 5), "female", None)
 
 
 def test_the_maker_cannot_approve_their_own_change(db, bank, people):

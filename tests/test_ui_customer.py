@@ -2,7 +2,7 @@
 figures too), older transactions, notes, creating a customer through every validation failure, leaving a
 form, and edits that apply at once, wait for a supervisor's second key, or are refused writing nothing."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from screens.customer_form import CustomerFormScreen
 from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
 from teller import customers, loan_servicing, loans
+from teller.customers import CustomerDraft
 from teller.i18n import format_moment
 from teller.ledger import Leg
 from tests.helpers import PASSWORD, deposit, reference, submit
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
 REFERENCE = reference("identifiers.json")
 NEW_ID = "110101200001011232"  # valid, and nobody's in the seeded bank
+JOHN_SMITH = CustomerDraft(kind="individual", name="John Smith", id_type="passport", id_number="E12345678",
+                           registered_mobile="13600001234", birth_date=date(1985, 3, 7), gender="female")
 TAB_ORDER = ("tab-identity", "tab-accounts", "tab-transactions", "tab-loans", "tab-pending", "tab-notes")
 
 
@@ -362,6 +365,7 @@ async def test_a_company_is_refused_an_invalid_social_credit_code_and_saved_with
         await choose(pilot, "kind", 1)  # Individual -> Company: the ID type follows
         assert app.screen.query_one("#kind", Select).value == "company"
         assert app.screen.query_one("#id-type", Select).value == "uscc"
+        assert not app.screen.query_one("#passport-details").display  # a company has no birth date or gender
         await fill(pilot, "name", "福州示例科技有限公司")
         await fill(pilot, "mobile", REFERENCE["mobile"]["valid"][1])
         for code, why in codes["invalid"].items():
@@ -394,6 +398,47 @@ async def test_new_customer_refuses_a_passport_number_outside_5_to_17_letters_or
             await fill(pilot, "id-number", number)
             assert await refused(pilot, "id-number") == "id number: a passport number has 5 to 17 letters or digits"
             assert customer_count(ui.db) == before
+
+
+async def test_a_passport_customer_needs_the_birth_date_and_gender_the_form_asks_for_then_is_saved(ui):
+    """Birth date and gender show for a passport only (a resident ID's follow from its number); each missing
+    or wrong one is refused naming it, with the cursor on it, and writes nothing."""
+    before = customer_count(ui.db)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await new_customer_form(pilot)
+        details = app.screen.query_one("#passport-details")
+        assert not details.display
+        await choose(pilot, "id-type", 2)  # Resident ID -> Unified social credit code -> Passport
+        assert details.display
+        await shows(pilot, "Birth date (YYYY-MM-DD)", "Gender")
+        await fill(pilot, "name", "John Smith")
+        await fill(pilot, "id-number", JOHN_SMITH.id_number)
+        await fill(pilot, "mobile", JOHN_SMITH.registered_mobile)
+        assert await refused(pilot, "birth-date") == "birth date: give the birth date as in the passport"
+        for typed, fix in (("1985/03/07", "type the birth date as YYYY-MM-DD, e.g. 1985-03-07"),
+                           ("1985-02-30", "1985-02-30 is not a real date: check the month and day"),
+                           (tomorrow, f"{tomorrow} cannot be a birth date")):
+            await fill(pilot, "birth-date", typed)
+            assert await refused(pilot, "birth-date") == f"birth date: {fix}"
+            assert customer_count(ui.db) == before
+
+        await fill(pilot, "birth-date", full_width("1985-03-07"))  # as a Chinese input method types it
+        assert await refused(pilot, "gender") == "gender: choose male or female as in the passport"
+        assert customer_count(ui.db) == before
+        await choose(pilot, "gender", 2)  # (none) -> Male -> Female
+        assert app.screen.query_one("#gender", Select).value == "female"
+        assert await save(pilot) is None
+        await wait_until(pilot, lambda: loaded(app))
+        await shows(pilot, "John Smith  E1*****78  Individual  Mass", "Passport: E1*****78", "Born: 1985-03-07",
+                    "Gender: Female")
+    assert customer_count(ui.db) == before + 1
+    [created] = customers.search(ui.db, JOHN_SMITH.id_number)
+    saved = customers.customer_file(ui.db, created.id)
+    assert (saved.id_type, saved.id_number, saved.birth_date, saved.gender) == (
+        "passport", "E12345678", date(1985, 3, 7), "female")
 
 
 async def test_escape_on_a_form_with_input_asks_first(ui):
@@ -517,6 +562,41 @@ async def test_a_new_id_number_waits_too_and_escape_backs_out_of_the_second_key(
     waiting = customers.customer_file(ui.db, ui.customer_ids["李强"])
     assert waiting.id_number == "310101199003077894"
     assert waiting.pending_change.after["id_number"] == NEW_ID
+
+
+async def test_a_passport_customers_birth_date_and_gender_are_edited_in_the_form_and_wait_for_a_second_key(ui):
+    customer_id = customers.create_customer(ui.db, ui.bank.teller, JOHN_SMITH)
+    as_it_was = customers.customer_file(ui.db, customer_id)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, JOHN_SMITH.id_number)
+        await edit_form(pilot, "John Smith")
+        assert app.screen.query_one("#passport-details").display
+        assert app.screen.query_one("#birth-date", Input).value == "1985-03-07"
+        assert app.screen.query_one("#gender", Select).value == "female"
+        await fill(pilot, "birth-date", "1985-13-07")
+        assert await refused(pilot, "birth-date") == (
+            "birth date: 1985-13-07 is not a real date: check the month and day")
+        assert customers.customer_file(ui.db, customer_id) == as_it_was
+
+        await fill(pilot, "birth-date", "1985-07-03")
+        app.screen.query_one("#gender", Select).focus()
+        await pilot.press("enter", "up", "enter")  # open the list, Female -> Male, choose
+        await pilot.pause()
+        assert await save(pilot) is None
+        await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is not None)
+        await shows(pilot, "waits for a second key (F7)",
+                    "Born: 1985-03-07", "Gender: Female")  # as they were until a supervisor approves
+
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await shows(pilot, "Change of Birth date, Gender for John Smith")
+        await type_credentials(pilot, "super1", PASSWORD, code_for(ui, "super1"))
+        await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is None)
+        await shows(pilot, "Born: 1985-07-03", "Gender: Male")
+    edited = customers.customer_file(ui.db, customer_id)
+    assert (edited.birth_date, edited.gender) == (date(1985, 7, 3), "male")
 
 
 async def test_an_edit_is_refused_for_another_customers_id_number_or_a_bad_mobile_and_writes_nothing(ui):

@@ -1,5 +1,5 @@
-"""SVG snapshots of what a teller sees: the login, the home (lookup) screen, lookup results and 王芳's
-customer file, in English and in Chinese, in a plain 80x24 terminal and at 120x40; and the lookup results in
+"""SVG snapshots of what a teller sees: the login, the home (lookup) screen, lookup results, 王芳's
+customer file and the new-customer form for a passport (every field showing), in English and in Chinese, in a plain 80x24 terminal and at 120x40; and the lookup results in
 the light theme (TELLER_THEME=light).
 
 Everything on screen is fixed: the ledger line (ui_support.LEDGER_LINE), the branch's business date, the
@@ -8,9 +8,10 @@ blink is stopped before the picture is taken. Update the pictures with `--snapsh
 them (tests/__snapshots__/test_ui_snapshots/) before committing."""
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Select
 
 from screens.customer_file import CustomerFileScreen
+from screens.customer_form import CustomerFormScreen
 from screens.lookup import LookupScreen
 from teller import i18n
 from tests.helpers import PASSWORD
@@ -117,6 +118,27 @@ def test_customer_file(snap_compare, ui, language, size):
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, CustomerFileScreen)
                          and pilot.app.screen.file is not None
                          and not [worker for worker in pilot.app.workers if not worker.is_finished])
+        await pilot.pause()
+        still_cursor(pilot.app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_customer_form_for_a_passport(snap_compare, ui, language, size):
+    """With a passport the form shows birth date and gender too, and still fits 80x24."""
+    app = make_app(ui)
+
+    async def run_before(pilot) -> None:
+        await sign_in(pilot, ui)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CustomerFormScreen))
+        form = pilot.app.screen
+        form.query_one("#id-type", Select).value = "passport"
+        for field, value in (("name", "John Smith"), ("id-number", "E12345678"), ("birth-date", "1985-03-07"),
+                             ("mobile", "13600001234")):
+            form.query_one(f"#{field}", Input).value = value
+        form.query_one("#gender", Select).value = "female"
+        form.query_one("#name", Input).focus()
         await pilot.pause()
         still_cursor(pilot.app)
 
