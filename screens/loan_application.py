@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from teller import clock, loan_servicing, loans
 from teller.actor import Actor
 from teller.errors import TellerError
-from teller.i18n import N_, _, format_amount, format_day
+from teller.i18n import N_, _, format_amount, format_day, format_moment
 from teller.instructions import CHECKER_ROLES
 from teller.loan_servicing import (
     DESTINATION_NAMES, PAYMENT_KIND_NAMES, SCHEDULE_REASON_NAMES, LoanServicing, ScheduleVersionView, tranche_name,
@@ -109,7 +109,7 @@ ACTION_NAMES = {
 
 
 def _when(moment) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+    return format_moment(moment) if moment else ""
 
 
 def item_who(item: ChecklistItemView) -> str:

@@ -3,7 +3,7 @@ its credit-bureau check, the approver's own credentials, the signing; and for a 
 payee registered and a waiver of penalty or fees, each under a supervisor's second key."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual import work
 from textual.app import ComposeResult
@@ -193,7 +193,7 @@ class SigningScreen(Dialog):
     def __init__(self, summary: str) -> None:
         super().__init__()
         self.summary = summary
-        self.now_text = clock.now().strftime("%Y-%m-%d %H:%M")
+        self.now_text = clock.in_branch_time(clock.now()).strftime("%Y-%m-%d %H:%M")
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -203,7 +203,7 @@ class SigningScreen(Dialog):
                 yield Label(_("Place"))
                 yield Input(id="place", max_length=200, compact=True)
             with Horizontal():
-                yield Label(_("Signed at (UTC)"))
+                yield Label(_("Signed at"))
                 yield Input(self.now_text, id="signed-at", max_length=16, compact=True)
             yield Static("", classes="dialog-message", markup=False)
         yield Footer()
@@ -218,7 +218,7 @@ class SigningScreen(Dialog):
             self.dismiss(SigningEntry(place, clock.now()))
             return
         try:
-            signed_at = datetime.strptime(typed, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+            signed_at = datetime.strptime(typed, "%Y-%m-%d %H:%M").replace(tzinfo=clock.BRANCH_TIME)
         except ValueError:
             self.show_message(_("Type the time of signing as YYYY-MM-DD HH:MM."))
             return

@@ -8,7 +8,7 @@ reader supplies: Chinese renders without any font package installed.
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
@@ -173,9 +173,6 @@ def save_pdf(document: Document, name: str) -> Path:
     return render_pdf(document, documents_dir() / f"{name}.pdf")
 
 
-BRANCH_TIME = timezone(timedelta(hours=8))  # China Standard Time, no daylight saving
-
-
 def branch_time(moment: datetime) -> str:
     """A stored UTC moment as the branch's clock shows it (UTC+8), to the second."""
-    return clock.as_utc(moment).astimezone(BRANCH_TIME).strftime("%Y-%m-%d %H:%M:%S")
+    return clock.in_branch_time(moment).strftime("%Y-%m-%d %H:%M:%S")

@@ -247,7 +247,7 @@ def teller_proof(db: Database, session_id: int) -> Document:
         if drawer_session.status == "CLOSED":
             fields += [
                 (_("Returned to vault"), format_amount(_instruction_amount(session, drawer_session.return_instruction_id))),
-                (_("Closed"), branch_time(drawer_session.closed_at)),
+                (_("Drawer closed at"), branch_time(drawer_session.closed_at)),
                 (_("Checker"), _username(session, drawer_session.closed_by)),
             ]
             row = _audit_row(session, "drawer.closed", "drawer_session", str(session_id),

@@ -9,7 +9,7 @@ defined earlier (binding descriptions); Babel extracts both.
 import gettext
 import io
 import os
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 
@@ -18,6 +18,8 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
+
+from teller import clock
 
 DOMAIN = "teller"
 LANGUAGES = ("en", "zh_CN")
@@ -93,7 +95,7 @@ def format_day(day: date) -> str:
 
 
 def format_moment(moment: datetime) -> str:
-    """A stored moment in the terminal's local time, to the minute: 2026-11-24 09:05 in English screens,
-    2026年11月24日 09:05 in Chinese ones. A naive moment is UTC (as SQLite hands it back)."""
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone()
+    """A stored moment on the branch's clock (as receipts print it), to the minute: 2026-11-24 09:05 in
+    English screens, 2026年11月24日 09:05 in Chinese ones. A naive moment is UTC (as SQLite hands it back)."""
+    local = clock.in_branch_time(moment)
     return f"{format_day(local.date())} {local:%H:%M}"

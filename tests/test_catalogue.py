@@ -123,10 +123,10 @@ def test_amounts_and_business_dates_in_zh_cn(restore_language):
 
 
 @pytest.fixture
-def shanghai_clock():
-    """The terminal's local time zone set to China Standard Time (UTC+8) for one test."""
+def terminal_in_new_york():
+    """The terminal machine's own time zone set far from the branch's (UTC-5) for one test."""
     previous = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
+    os.environ["TZ"] = "America/New_York"
     time.tzset()
     yield
     if previous is None:
@@ -136,8 +136,9 @@ def shanghai_clock():
     time.tzset()
 
 
-def test_moments_in_the_terminal_local_time_for_the_locale(restore_language, shanghai_clock):
-    stored = datetime(2026, 11, 24, 17, 5, tzinfo=UTC)  # past midnight in Beijing: the local date is the next day
+def test_moments_on_the_branch_clock_for_the_locale(restore_language, terminal_in_new_york):
+    """Screens show the branch's clock (UTC+8, as receipts print it), whatever the terminal machine's zone."""
+    stored = datetime(2026, 11, 24, 17, 5, tzinfo=UTC)  # past midnight in Beijing: the branch's date is the next day
     i18n.set_language("en")
     assert i18n.format_moment(stored) == "2026-11-25 01:05"
     assert i18n.format_moment(stored.replace(tzinfo=None)) == "2026-11-25 01:05"  # SQLite's naive UTC

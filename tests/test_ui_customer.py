@@ -250,7 +250,7 @@ async def test_notes_are_added_with_f5_and_shown_at_once(ui):
         assert not note.display
         [saved] = customers.customer_file(ui.db, ui.customer_ids["王芳"]).notes
         assert saved.text == "Asked about 定期 deposits"
-        assert when == format_moment(saved.created_at)  # the terminal's local time, not the stored UTC
+        assert when == format_moment(saved.created_at)  # the branch's clock, not the stored UTC
 
 
 # --- Creating a customer -------------------------------------------------------------------------------
