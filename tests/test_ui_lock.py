@@ -304,3 +304,28 @@ async def test_lock_while_the_counter_posts_holds_the_receipt_until_unlock(ui, h
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen))
         await shows(pilot, "Posted: instruction")
+
+
+async def test_ctrl_l_locks_over_a_dialog_too_and_unlocking_returns_to_it(ui):
+    open_teller_drawer(ui)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await find_wang(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
+        await fill(pilot, "amount", "1,000")
+        await fill(pilot, "narrative", "cash in")
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await pilot.press("ctrl+l")  # the teller steps away while the supervisor is still coming
+        await wait_until(pilot, lambda: app.is_locked)
+        await assert_customer_data_hidden(pilot)
+        await unlock(pilot, ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await shows(pilot, "Second key required", "Cash deposit 1,000.00 CNY")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen))
+        await shows(pilot, "waits in the supervisor's approval queue")
