@@ -10,13 +10,18 @@ from screens.counter import CounterScreen
 from screens.customer_file import CustomerFileScreen
 from screens.customer_form import CustomerFormScreen
 from screens.help import HelpScreen
+from screens.loan_application import LoanApplicationScreen
+from screens.loan_repayment import LoanRepaymentScreen
 from screens.lock import LockScreen
 from screens.login import LoginScreen
 from screens.lookup import LookupScreen
 from screens.receipt import ReceiptScreen
 from screens.second_key import SecondKeyScreen
 from teller import customers, instructions
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, assert_books_clean
+from tests.loan_money_ui_support import disbursed_loan, open_loan_file, seed_money_bank
+from tests.loan_ui_support import settle
+from tests.servicing_support import days_pass
 from tests.ui_support import (
     code_for, make_app, next_code, open_teller_drawer, paste, screen_text, seed_ui_bank, shows, sign_in_quickly,
     type_credentials, wait_until, widget_text,
@@ -329,3 +334,34 @@ async def test_ctrl_l_locks_over_a_dialog_too_and_unlocking_returns_to_it(ui):
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen))
         await shows(pilot, "waits in the supervisor's approval queue")
+
+
+async def test_lock_while_a_loan_repayment_posts_holds_the_receipt_and_the_form_closes_after_it(db, held):
+    money = seed_money_bank(db)
+    application = disbursed_loan(money)
+    days_pass(money.db, money.bank, 1)  # the first due date
+    gate = held(instructions, "approve")
+    app = make_app(money.ui)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_loan_file(pilot, money, "teller1", application.id)
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanRepaymentScreen) and app.screen.loaded)
+        await fill(pilot, "amount", "1,023.72")
+        await settle(pilot)
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await type_credentials(pilot, "super1", PASSWORD, code_for(money.ui, "super1"))
+        await answer_arrives_under_the_lock(pilot, gate, "money-approve")
+        assert [type(screen) for screen in app.screen_stack[-3:]] == [
+            LoanApplicationScreen, LoanRepaymentScreen, LockScreen]
+        text = await shows(pilot, "Screen locked. Teller1 may unlock it.")
+        assert application.number not in text and "王芳" not in text
+
+        await unlock(pilot, money.ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, ReceiptScreen) and app.screen.saved_to is not None)
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)  # the form under it, resumed by the unlock, left it open
+        assert "Loan repayment" in app.screen.text
+        await pilot.press("escape")  # the receipt closes, and the form with it: back on the loan file
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanApplicationScreen))
+    assert_books_clean(db)

@@ -2,7 +2,10 @@
 made, a second key checked. Its handler then pushes a screen, switches to one or dismisses its own, and
 Textual applies that to the top of the stack, whatever is there: the lock screen too, which would leave a
 customer's file on an unattended terminal. So while the lock is up the app holds every such request, and
-notifications with them, and carries them out in order once the same user has unlocked."""
+notifications with them, and carries them out in order once the same user has unlocked.
+
+The unlock resumes the screen under the lock and may cover it at once with what was held: a screen whose
+`on_screen_resume` navigates checks first that it is still on top (`is_active`)."""
 
 import asyncio
 from contextvars import Context, copy_context
