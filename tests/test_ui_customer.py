@@ -1,6 +1,6 @@
 """The customer file and the customer form as a teller uses them: what the file shows, older transactions,
 notes, creating a customer through every validation failure, leaving a form, and edits that apply at
-once or wait for a supervisor's second key."""
+once, wait for a supervisor's second key or are rejected by one."""
 
 import json
 from dataclasses import replace

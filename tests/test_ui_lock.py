@@ -1,5 +1,6 @@
 """The idle lock and the manual lock: customer data leaves the screen until the same user types their
-password and a fresh code; the lock screen offers signing out instead."""
+password and a fresh code; the lock screen offers signing out instead. Work that finishes under the lock (a
+customer saved, a posting, a receipt) waits behind it and shows after the unlock."""
 
 import threading
 

@@ -15,7 +15,7 @@ from typing import Callable
 from textual._context import active_message_pump  # the message pump whose handler is running (Textual's own)
 from textual.await_complete import AwaitComplete
 from textual.dom import DOMNode, NoScreen
-from textual.screen import Screen, SystemModalScreen
+from textual.screen import SystemModalScreen
 
 from screens.help import HelpScreen
 from screens.lock import LockScreen
