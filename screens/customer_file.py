@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Ta
 from teller import customers, instructions, loans
 from teller.actor import Actor
 from teller.ui.commands import COUNTER_MAKERS, CUSTOMER_MAKERS, UserCommand
-from teller.customers import CustomerFile, TransactionLine, TransactionPage
+from teller.customers import CustomerChangeView, CustomerFile, TransactionLine, TransactionPage
 from teller.errors import TellerError
 from teller.loans import ORIGINATOR_ROLES
 from teller.i18n import N_, _, format_amount, format_day, format_moment
@@ -25,6 +25,10 @@ NOTE = UserCommand("add_note", "f5", "note", N_("Note"), N_("Add a note to the v
 OLDER = UserCommand("older", "f6", "older", N_("Older"), N_("Load the next page of older transactions"))
 SECOND_KEY = UserCommand("second_key", "f7", "second_key", N_("Second key"),
                          N_("A supervisor approves the pending identity change here"))
+# A checker, never the maker, rejects (as they approve): the reason, then their own password and code. The schema
+# records a decided change with its checker, so a maker's own change leaves the queue only by a checker's decision.
+REJECT_CHANGE = UserCommand("reject_change", "ctrl+x", "reject_change", N_("Reject"),
+                            N_("A supervisor rejects the pending identity change, saying why"))
 NEW_LOAN = UserCommand("new_loan_application", "f9", "new_loan", N_("New loan"),
                        N_("Start a loan application for this customer"), roles=ORIGINATOR_ROLES)
 COUNTER = UserCommand("counter", "f8", "counter", N_("Counter"),
@@ -46,10 +50,11 @@ FIELD_NAMES = {"id_type": N_("ID type"), "id_number": N_("ID number"), "birth_da
 class CustomerFileScreen(TellerScreen):
     HELP_TITLE = N_("Customer file")
     AUTO_FOCUS = "#file-tabs Tabs"  # not the hidden note box: keys typed on the file must not become a note
-    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, COUNTER, CORRECT, RECEIPT, NEW_LOAN)
-    # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others, F8 counter and F9 loan.
+    PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, REJECT_CHANGE, COUNTER, CORRECT, RECEIPT, NEW_LOAN)
+    # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others, F8 counter and F9 loan. Reject
+    # is listed only while a change waits; then a teller's 80-column footer has no room left for "f1 Help".
     BINDINGS = [*(command.binding() for command in (BACK, EDIT, NOTE)), OLDER.binding(show=False),
-                *(command.binding() for command in (SECOND_KEY, COUNTER, CORRECT, RECEIPT, NEW_LOAN))]
+                *(command.binding() for command in (SECOND_KEY, REJECT_CHANGE, COUNTER, CORRECT, RECEIPT, NEW_LOAN))]
     DEFAULT_CSS = """
     #file-heading { padding: 0 1; text-style: bold; height: auto; }
     #file-status { padding: 0 1; height: auto; color: $warning; }
@@ -74,6 +79,11 @@ class CustomerFileScreen(TellerScreen):
         def __init__(self, reason: str) -> None:
             super().__init__()
             self.reason = reason
+
+    class ChangeRejected(Message):
+        def __init__(self, change_id: int) -> None:
+            super().__init__()
+            self.change_id = change_id
 
     def __init__(self, customer_id: int) -> None:
         super().__init__()
@@ -131,6 +141,7 @@ class CustomerFileScreen(TellerScreen):
         if file.pending_instructions:
             status.append(_("{count} instruction(s) pending.").format(count=len(file.pending_instructions)))
         self.query_one("#file-status", Static).update("  ".join(status))
+        self.refresh_bindings()  # Reject is listed only while a change waits
         self.query_one("#identity", Static).update(self._identity_text(file))
         accounts = self.query_one("#accounts", DataTable)
         accounts.clear()
@@ -203,9 +214,12 @@ class CustomerFileScreen(TellerScreen):
         self.query_one("#file-tabs Tabs", Tabs).focus()  # the hidden box must not keep the keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """New loan is listed only for loan officers (other roles keep their footer for their own keys)."""
+        """New loan is listed only for loan officers (other roles keep their footer for their own keys), Reject
+        only while a change waits for its second key."""
         if action == NEW_LOAN.action:
             return NEW_LOAN.allowed_for(self.app.session.actor.roles)
+        if action == REJECT_CHANGE.action:
+            return self.file is not None and self.file.pending_change is not None
         return True
 
     def action_new_loan(self) -> None:
@@ -259,14 +273,49 @@ class CustomerFileScreen(TellerScreen):
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 
+    def _change_summary(self, change: CustomerChangeView) -> str:
+        fields = ", ".join(_(FIELD_NAMES.get(field, field)) for field in change.after)
+        return _("Change of {fields} for {name}").format(fields=fields, name=change.customer_name)
+
     def action_second_key(self) -> None:
         change = self.file.pending_change if self.file else None
         if change is None:
             self.query_one("#file-status", Static).update(_("Nothing here waits for a second key."))
             return
-        fields = ", ".join(_(FIELD_NAMES.get(field, field)) for field in change.after)
-        summary = _("Change of {fields} for {name}").format(fields=fields, name=change.customer_name)
-        self.app.push_screen(SecondKeyScreen(summary), self._second_key_given)
+        self.app.push_screen(SecondKeyScreen(self._change_summary(change)), self._second_key_given)
+
+    def action_reject_change(self) -> None:
+        """A reason, then the supervisor's own credentials (as for approving); the customer stays as it was."""
+        from screens.loan_dialogs import ReasonScreen
+
+        change = self.file.pending_change if self.file else None
+        if change is None:
+            self.query_one("#file-status", Static).update(_("Nothing here waits for a second key."))
+            return
+        title = _("Reject: {change}").format(change=self._change_summary(change))
+
+        def reason_given(reason: str | None) -> None:
+            if reason is not None:
+                self.app.push_screen(SecondKeyScreen(title + "\n" + _("Reason: {reason}").format(reason=reason)),
+                                     lambda checker: self._rejected_by(change.id, reason, checker))
+
+        self.app.push_screen(ReasonScreen(title, _("Why is the change rejected?")), reason_given)
+
+    def _rejected_by(self, change_id: int, reason: str, checker: Actor | None) -> None:
+        if checker is not None:
+            self.reject_change(change_id, reason, checker)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="approve")
+    def reject_change(self, change_id: int, reason: str, checker: Actor) -> None:
+        try:
+            customers.reject_customer_change(self.app.db, change_id, checker, reason)
+            self.post_message(self.ChangeRejected(change_id))
+        except TellerError as error:
+            self.post_message(self.Failed(str(error)))
+
+    def on_customer_file_screen_change_rejected(self, message: ChangeRejected) -> None:
+        self.app.notify(_("Identity change {id} rejected: the customer stays as before.").format(id=message.change_id))
+        self.load()
 
     def _second_key_given(self, checker: Actor | None) -> None:
         if checker is not None and self.file and self.file.pending_change:

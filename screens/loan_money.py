@@ -232,7 +232,8 @@ class MoneyForm(TellerScreen):
                 id=made.id), done=True)
 
     def on_screen_resume(self) -> None:
-        if self.made is not None and self.made.status == "APPROVED":
+        # Not on top: the unlock resumed this form and at once put the receipt, held under the lock, over it.
+        if self.is_active and self.made is not None and self.made.status == "APPROVED":
             self.dismiss()  # the receipt is printed: back to the loan file, which reads the loan afresh
 
     def action_back(self) -> None:

@@ -56,7 +56,7 @@ class LockScreen(TranslatedBindings, Screen):
             self.post_message(self.Refused(str(error)))
 
     def on_lock_screen_unlocked(self, _message: Unlocked) -> None:
-        self.app.pop_screen()
+        self.app.unlock()  # and what finished meanwhile shows now
 
     def on_lock_screen_refused(self, message: Refused) -> None:
         self.query_one("#lock-message", Static).update(message.reason)

@@ -1,17 +1,21 @@
 """The customer file and the customer form as a teller uses them: what the file shows (an overdue loan's
 figures too), older transactions, notes, creating a customer through every validation failure, leaving a
-form, and edits that apply at once, wait for a supervisor's second key, or are refused writing nothing."""
+form, and edits that apply at once, wait for a supervisor's second key, are rejected by one, or are refused
+writing nothing."""
 
+import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Select, Tabs
 
-from models import Customer
+from models import AuditEvent, Customer
 from screens.confirm import ConfirmScreen
 from screens.customer_file import CustomerFileScreen
 from screens.customer_form import CustomerFormScreen
+from screens.loan_dialogs import ReasonScreen
 from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
 from teller import customers, loan_servicing, loans
@@ -624,3 +628,85 @@ async def test_an_edit_is_refused_for_another_customers_id_number_or_a_bad_mobil
         assert isinstance(app.screen, CustomerFormScreen)
     after = customers.customer_file(ui.db, li_qiang)
     assert after == as_it_was and after.pending_change is None
+
+
+def change_events(ui) -> list[tuple[str, int | None, dict]]:
+    """The audit trail of identity changes: action, who, detail."""
+    rows = ui.db.run(lambda session: session.execute(
+        select(AuditEvent.action, AuditEvent.staff_id, AuditEvent.detail)
+        .where(AuditEvent.action.like("customer.change%")).order_by(AuditEvent.seq)).all(), readonly=True)
+    return [(action, staff_id, json.loads(detail)) for action, staff_id, detail in rows]
+
+
+async def new_id_number_waiting(pilot) -> int:
+    """李强's file, edited to NEW_ID and saved: the change waits for its second key. Returns its id."""
+    app = pilot.app
+    await open_file(pilot, "lq")
+    await edit_form(pilot, "李强")
+    await fill(pilot, "id-number", NEW_ID)
+    assert await save(pilot) is None
+    await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is not None)
+    await pilot.pause()
+    return app.screen.file.pending_change.id
+
+
+async def test_a_new_id_number_applies_with_the_supervisors_second_key(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        change_id = await new_id_number_waiting(pilot)
+        await shows(pilot, f"Identity change {change_id} waits for a second key (F7).", "李强  310101********7894")
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await type_credentials(pilot, "super1", PASSWORD, code_for(ui, "super1"))
+        await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is None)
+        text = await shows(pilot, "李强  110101********1232  Individual  Quality", "Born: 2000-01-01")
+        assert "waits for a second key" not in text
+    applied = customers.customer_file(ui.db, ui.customer_ids["李强"])
+    assert (applied.id_number, applied.birth_date.isoformat()) == (NEW_ID, "2000-01-01")
+    assert [(action, staff) for action, staff, _detail in change_events(ui)] == [
+        ("customer.change_requested", ui.bank.teller.staff_id), ("customer.change_applied", ui.bank.supervisor.staff_id)]
+
+
+async def test_a_supervisor_rejects_a_pending_id_number_change_saying_why(ui):
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await sign_in_quickly(pilot, ui)
+        change_id = await new_id_number_waiting(pilot)
+        footer = (await shows(pilot, "^x Reject")).splitlines()[-1]
+        assert "f7 Second key" in footer
+        await pilot.press("f1")
+        await shows(pilot, "A supervisor rejects the pending identity change, saying why")
+        await pilot.press("escape")
+
+        await pilot.press("ctrl+x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen))
+        await shows(pilot, "Reject: Change of Birth date, ID number for 李强")
+        await pilot.press("enter")  # no reason, no rejection
+        await shows(pilot, "Why is the change rejected?")
+        await paste(pilot, "the new ID card was not shown")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await shows(pilot, "Reason: the new ID card was not shown")
+        # The maker cannot reject their own change: the key comes from someone else.
+        await type_credentials(pilot, "teller1", PASSWORD, next_code(ui))
+        await wait_until(pilot, lambda: widget_text(app, "#second-key-message") not in ("", "Checking…"))
+        assert widget_text(app, "#second-key-message") == "The second key must come from someone other than you."
+        await fill(pilot, "username", "")
+        await type_credentials(pilot, "super1", PASSWORD, code_for(ui, "super1"))
+        await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is None)
+        text = await shows(pilot, "李强  310101********7894")
+        assert "waits for a second key" not in text
+        assert "^x Reject" not in text.splitlines()[-1]  # nothing left to reject
+        rejected_notice = f"Identity change {change_id} rejected: the customer stays as before."
+        await wait_until(pilot, lambda: rejected_notice in [str(toast.render()) for toast in app.screen.query("Toast")])
+    kept = customers.customer_file(ui.db, ui.customer_ids["李强"])
+    assert (kept.id_number, kept.pending_change) == ("310101199003077894", None)
+    [requested, rejected] = change_events(ui)
+    assert requested[:2] == ("customer.change_requested", ui.bank.teller.staff_id)
+    assert rejected[:2] == ("customer.change_rejected", ui.bank.supervisor.staff_id)
+    assert rejected[2]["reason"] == "the new ID card was not shown"
+    # Rejected, the change no longer blocks the next one.
+    draft = customers.edit_draft(ui.db, ui.customer_ids["李强"])
+    outcome = customers.update_customer(ui.db, ui.bank.teller, ui.customer_ids["李强"], replace(draft, id_number=NEW_ID))
+    assert outcome.pending_change is not None

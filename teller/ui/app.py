@@ -13,6 +13,7 @@ from teller.db import Database
 from teller.i18n import N_, _
 from teller.ui import commands
 from teller.staff import SessionInfo
+from teller.ui.locking import HoldsNavigationWhileLocked
 from teller.ui.palette import TellerCommands
 from screens.approval_queue import ApprovalQueueScreen
 from screens.confirm import ConfirmScreen
@@ -20,7 +21,6 @@ from screens.customer_form import CustomerFormScreen
 from screens.drawer import DrawerScreen
 from screens.help import HelpScreen
 from screens.large_value_report import LargeValueReportScreen
-from screens.lock import LockScreen
 from screens.login import LoginScreen
 from screens.loan_pipeline import LoanPipelineScreen, officer_view
 from screens.lookup import LookupScreen
@@ -29,7 +29,7 @@ DEFAULT_IDLE_MINUTES = 5
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
 
-class TellerApp(App[None]):
+class TellerApp(HoldsNavigationWhileLocked, App[None]):
     TITLE = "Teller"
     COMMANDS = {TellerCommands}
     # Textual's own palette binding, declared here so that its footer label is marked for translation
@@ -70,11 +70,6 @@ class TellerApp(App[None]):
         if self.session is not None and not self.is_locked and time.monotonic() - self._last_activity >= self.idle_seconds:
             self.action_lock()
 
-    @property
-    def is_locked(self) -> bool:
-        """Locked while the lock screen is anywhere on the stack (help or the palette may sit above it)."""
-        return any(isinstance(screen, LockScreen) for screen in self.screen_stack)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Commands that need a signed-in user (and the right role) are hidden until then."""
         for command in commands.SIGNED_IN_COMMANDS:
@@ -114,12 +109,9 @@ class TellerApp(App[None]):
             return LoanPipelineScreen()
         return ApprovalQueueScreen() if commands.APPROVAL_QUEUE.allowed_for(roles) else LookupScreen()
 
-    def action_lock(self) -> None:
-        if self.session is not None and not self.is_locked:
-            self.push_screen(LockScreen())
-
     def action_sign_out(self) -> None:
         self.session = None
+        self.drop_held()
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen())

@@ -22,6 +22,7 @@ class UserCommand:
     help: str
     roles: tuple[str, ...] = ANY_ROLE
     show: bool = True
+    priority: bool = False  # also over a modal dialog, whose own keys otherwise shut the app's
 
     def allowed_for(self, roles: tuple[str, ...]) -> bool:
         return not self.roles or bool(set(self.roles) & set(roles))
@@ -29,7 +30,8 @@ class UserCommand:
     def binding(self, *, show: bool | None = None) -> Binding:
         """The key binding; `show` overrides whether the footer lists it (a screen may feature a command)."""
         shown = self.show if show is None else show
-        return Binding(self.key, self.action, self.title, show=shown, tooltip=self.help, id=self.id)
+        return Binding(self.key, self.action, self.title, show=shown, tooltip=self.help, id=self.id,
+                       priority=self.priority)
 
     @property
     def translated_title(self) -> str:
@@ -49,7 +51,7 @@ NEW_CUSTOMER = UserCommand(
 )
 # Lock and Sign out stay off the footer (it has no room at 80 columns); F1 and Ctrl+P list them.
 LOCK = UserCommand("lock", "ctrl+l", "app.lock", N_("Lock"), N_("Lock the screen until you sign in again"),
-                   show=False)
+                   show=False, priority=True)
 SIGN_OUT = UserCommand("sign_out", "ctrl+o", "app.sign_out", N_("Sign out"),
                        N_("Sign out and return to the login screen"), show=False)
 QUIT = UserCommand("quit", "ctrl+q", "app.quit", N_("Quit"), N_("Close the workstation"), show=False)
