@@ -32,6 +32,8 @@ pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
 NEW_ID = "110101200001011232"  # valid, and nobody's in the seeded bank
 
+WANG_FANG_ID = "11010519491231002X"
+
 
 @pytest.fixture
 def ui(db):
@@ -293,6 +295,7 @@ async def test_lock_while_the_counter_posts_holds_the_receipt_until_unlock(ui, h
         await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
         await fill(pilot, "amount", "1,000")
         await fill(pilot, "narrative", "cash in")
+        await fill(pilot, "document-number", WANG_FANG_ID)  # the depositor's document, checked by the teller
         await pilot.press("f9")
         await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
         await type_credentials(pilot, "super1", PASSWORD, code_for(ui, "super1"))
@@ -324,6 +327,7 @@ async def test_ctrl_l_locks_over_a_dialog_too_and_unlocking_returns_to_it(ui):
         await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
         await fill(pilot, "amount", "1,000")
         await fill(pilot, "narrative", "cash in")
+        await fill(pilot, "document-number", WANG_FANG_ID)  # the depositor's document, checked by the teller
         await pilot.press("f9")
         await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
         await pilot.press("ctrl+l")  # the teller steps away while the supervisor is still coming
