@@ -15,10 +15,11 @@ from screens.instruction_detail import InstructionDetailScreen
 from screens.loan_entry import LoanEntryScreen
 from screens.login import LoginScreen
 from screens.lookup import LookupScreen
+from screens.receipt import ReceiptScreen
 from textual.command import CommandList, CommandPalette
 from teller import clock, customers, instructions, loans, totp
 from teller.ledger import Leg
-from tests.helpers import enrol, submit
+from tests.helpers import deposit, enrol, submit
 from tests.loan_ui_support import seed_loan_bank, settle
 from tests.ui_support import make_app, paste, screen_text, seed_ui_bank, shows, sign_in_quickly, wait_until
 
@@ -270,3 +271,19 @@ async def test_f1_on_the_login_screen_lists_only_what_works_before_signing_in(ui
         assert "Create a customer file" not in text and "Lock the screen" not in text
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+
+
+async def test_a_receipt_offers_reprint_and_the_palette_reprints_it_marked(ui, tmp_path, monkeypatch):
+    monkeypatch.setenv("TELLER_DOCUMENTS_DIR", str(tmp_path))
+    account = customers.customer_file(ui.db, ui.customer_ids["王芳"]).accounts[0].number
+    posted = deposit(ui.db, ui.bank, account, 300_00)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        app.push_screen(ReceiptScreen(posted.id))
+        await wait_until(pilot, lambda: isinstance(app.screen, ReceiptScreen) and app.screen.saved_to is not None)
+        assert "REPRINT" not in await shows(pilot, "Transaction receipt", "叁佰元整")
+        text = await open_palette(pilot)
+        assert "Print the receipt again, marked as a reprint" in text
+        await run_from_palette(pilot, "reprint", "Reprint")
+        await shows(pilot, "*** REPRINT ***")
