@@ -9,7 +9,6 @@ before any command runs, so messages are translated where they are printed.
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -19,8 +18,8 @@ from sqlalchemy.exc import DBAPIError
 
 from models import StaffRole, StaffUser
 from teller import (
-    __version__, accounts, admin_changes, audit, authentication, bootstrap, config, demo, i18n, instructions,
-    ledger, loans, migrate, policy, staff,
+    __version__, accounts, admin_changes, audit, authentication, bootstrap, clock, config, demo, i18n,
+    instructions, ledger, loans, migrate, policy, staff,
 )
 from teller.actor import Actor, system_actor
 from teller.db import Database
@@ -227,7 +226,7 @@ def branch() -> None:
 @click.option("--head-office", is_flag=True, help="Its staff may approve for every branch.")
 def branch_add(code: str, name: str, business_date, head_office: bool) -> None:
     """Create a branch with its vault, income, suspense and clearing accounts."""
-    day = business_date.date() if business_date else date.today()
+    day = business_date.date() if business_date else clock.branch_today()
     accounts.create_branch(_open(), _operator(), code, name, day, head_office=head_office)
     click.echo(_("Branch {code} created, business date {day}").format(code=code.upper(), day=day))
 

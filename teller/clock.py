@@ -1,6 +1,6 @@
 """Wall-clock time in UTC, the one place services ask for it, and the branch's clock that people read."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 BRANCH_TIME = timezone(timedelta(hours=8))  # China Standard Time, no daylight saving
 
@@ -18,3 +18,8 @@ def in_branch_time(moment: datetime) -> datetime:
     """A stored moment (naive from SQLite means UTC) as the branch's clock shows it: screens, receipts and
     proofs all read one clock, whatever time zone the terminal's machine is set to."""
     return as_utc(moment).astimezone(BRANCH_TIME)
+
+
+def branch_today() -> date:
+    """Today's date on the branch's clock (a new day starts at midnight in the branch, not in UTC)."""
+    return in_branch_time(now()).date()

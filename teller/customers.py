@@ -382,7 +382,7 @@ def _clean(draft: CustomerDraft) -> _Clean:
         refusal = (_("a company is identified by its unified social credit code") if draft.kind == "company"
                    else _("an individual is identified by a resident ID or a passport"))
         raise InputError("id type", refusal)
-    number, born, gender = _clean_identity(draft, date.today())
+    number, born, gender = _clean_identity(draft, clock.branch_today())
     if draft.segment not in SEGMENTS:
         raise InputError("segment", _("choose one of {segments}").format(segments=", ".join(SEGMENTS)))
     registered = identifiers.mobile(draft.registered_mobile, field="registered mobile")

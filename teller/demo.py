@@ -88,7 +88,7 @@ def build(customer_count: int = 2000, *, seed: int = 2026, progress: Callable[[s
     operator = system_actor("demo")
     database, _created = bootstrap.upgrade(location, operator, demo=True)
     rng = random.Random(seed)
-    accounts.create_branch(database, operator, BRANCH_CODE, "示范支行 Demo branch", date.today())
+    accounts.create_branch(database, operator, BRANCH_CODE, "示范支行 Demo branch", clock.branch_today())
 
     def make_staff(session) -> dict[str, Actor]:
         made = {}
@@ -155,7 +155,7 @@ def _demo_loans(database: Database, people: dict[str, Actor], customer_ids: list
     """One application in each state up to signing and two active loans (one of two tranches), worked by the
     demo's officer, supervisor and manager."""
     officer, supervisor, manager = people["officer1"], people["super1"], people["manager1"]
-    today = date.today()
+    today = clock.branch_today()
     first_due = date(today.year + today.month // 12, today.month % 12 + 1, 20)
     home = LoanFacts(property_price=1_200_000_00, home_count=1, fund_contribution_months=36, contributing_spouses=2,
                      previous_fund_loan_settled=True)

@@ -14,6 +14,7 @@ from datetime import date
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
+from teller import clock
 from teller.errors import InputError
 from teller.i18n import _, format_day
 
@@ -49,7 +50,7 @@ def resident_id(text: str, *, today: date | None = None, field: str = "id number
     except stdnum_errors.ValidationError:
         raise InputError(field, _("characters 7 to 14 must be a real birth date (YYYYMMDD); {digits} is not").format(
             digits=number[6:14])) from None
-    if born > (today or date.today()) or born.year < EARLIEST_BIRTH_YEAR:
+    if born > (today or clock.branch_today()) or born.year < EARLIEST_BIRTH_YEAR:
         raise InputError(field, _("the birth date {born} in the number cannot be right").format(born=format_day(born)))
     if number[17] != ric.calc_check_digit(number):
         raise InputError(field, _("the check character does not match: a digit was probably mistyped"))

@@ -5,6 +5,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -16,6 +17,8 @@ from teller import cli, clock, demo, i18n, keys, staff, totp
 from teller.db import Database
 from tests.helpers import PASSWORD, enrol
 from tests.test_cli import teller
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
 sqlite_only = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
@@ -85,6 +88,11 @@ def test_demo_builds_a_small_ledger_opens_the_workstation_and_tells_its_codes(de
     assert str(demo_home / "ledger.sqlite3") in opened.ledger_line and opened.ledger_line.endswith("[DEMO]")
     assert (opened.demo_ledger, opened.idle_seconds, opened.language) == (True, 300, "en")
     assert opened.database.run(lambda s: s.scalar(select(func.count()).select_from(Customer)), readonly=True) == 3
+    # The README's walk-through deposits for the demo's first customer, giving this ID number.
+    first = opened.database.run(lambda s: s.execute(select(Customer.name, Customer.id_number).order_by(Customer.id)
+                                                      .limit(1)).one(), readonly=True)
+    assert tuple(first) == ("李嘉建", "350102199908256006")
+    assert "李嘉建" in README and "350102199908256006" in README
 
     shown = invoke("demo", "totp", "Super1")
     assert shown.exit_code == 0, shown.output
