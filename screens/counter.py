@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from teller import counter, customers, instructions
+from teller import clock, counter, customers, instructions
 from teller.actor import Actor
 from teller.counter import DEPOSIT, TRANSFER, DuplicateWarning, MovementDraft, Preview
 from teller.customers import CustomerFile
@@ -351,7 +351,7 @@ def warning_lines(duplicate: DuplicateWarning | None, large_value: LargeValueFla
     lines = []
     if duplicate is not None:
         lines.append(_("Possible duplicate: instruction {id} had the same amount on this account at {time}.").format(
-            id=duplicate.instruction_id, time=duplicate.created_at.astimezone().strftime("%H:%M")))
+            id=duplicate.instruction_id, time=clock.in_branch_time(duplicate.created_at).strftime("%H:%M")))
     if large_value is not None:
         flag = large_value
         lines.append(_("Large-value cash: {total} {currency} today reaches the {threshold} reporting threshold.").format(

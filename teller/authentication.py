@@ -59,8 +59,8 @@ def _fail(session: Session, user: StaffUser, actor: Actor, purpose: str, why: st
         user.failed_attempts = 0
         audit.record(session, actor, "staff.locked_out", object_type="staff", object_id=user.id,
                      until=user.locked_until.isoformat())
-        return _Outcome(None, _("too many failed attempts: {username} is locked until {time} UTC").format(
-            username=user.username, time=clock.as_utc(user.locked_until).strftime("%H:%M")))
+        return _Outcome(None, _("too many failed attempts: {username} is locked until {time}").format(
+            username=user.username, time=clock.in_branch_time(user.locked_until).strftime("%H:%M")))
     return _Outcome(None, _(shown))
 
 
@@ -82,8 +82,8 @@ def authenticate(db: Database, username: str, password: str, code: str, terminal
         now = clock.now()
         if user.locked_until is not None and clock.as_utc(user.locked_until) > now:
             audit.record(session, actor, f"{purpose}.refused_locked", object_type="staff", object_id=user.id)
-            return _Outcome(None, _("{username} is locked until {time} UTC").format(
-                username=user.username, time=clock.as_utc(user.locked_until).strftime("%H:%M")))
+            return _Outcome(None, _("{username} is locked until {time}").format(
+                username=user.username, time=clock.in_branch_time(user.locked_until).strftime("%H:%M")))
         if not passwords.verify_password(user.password_hash, password):
             return _fail(session, user, actor, purpose, "wrong password")
         if not user.totp_active or user.totp_secret_encrypted is None:

@@ -513,8 +513,10 @@ def request_reversal(
     db: Database, actor: Actor, entry_id: int, narrative: str, idempotency_key: str, *, kind: str = "reversal"
 ) -> InstructionView:
     """Ask to reverse a whole posted entry with its exact mirror; posted only after its own second key. `kind`
-    is "reversal", or "void" for a same-day correction. The counter corrects through
-    `teller.counter.request_correction`, which also routes the cash through the corrector's open drawer."""
+    is "reversal", or "void" for a same-day correction. An entry that moved cash through a drawer or the vault
+    is refused: its mirror would put cash back into a drawer that may be closed and counted. The counter
+    corrects those through `teller.counter.request_correction`, which routes the cash through the
+    corrector's own open drawer."""
 
     def legs_of(session: Session) -> tuple[tuple[Leg, ...], str]:
         entry = session.get(JournalEntry, entry_id)
@@ -527,7 +529,14 @@ def request_reversal(
             raise LedgerError(_("journal entry {id} was already reversed by entry {reversal}").format(
                 id=entry_id, reversal=reversed_by))
         currency = session.get(Instruction, entry.instruction_id).currency
-        return ledger.mirror(ledger.entry_legs(session, entry_id)), currency
+        legs = ledger.entry_legs(session, entry_id)
+        moves_cash = session.execute(select(Account.id).where(
+            Account.number.in_({leg.account_number for leg in legs}),
+            Account.gl_code.in_((accounts.DRAWER_GL, accounts.VAULT_GL))).limit(1)).scalar()
+        if moves_cash is not None:
+            raise LedgerError(_("journal entry {id} moved cash: correct it at the counter, where the cash passes "
+                                "through your own open drawer").format(id=entry_id))
+        return ledger.mirror(legs), currency
 
     legs, currency = db.run(legs_of, readonly=True)
     return submit(

@@ -65,7 +65,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.normal_side = dict(rows)
         self.balance: dict[str, int] = defaultdict(int)
         self.pending: dict[int, tuple[Leg, ...]] = {}
-        self.reversible: dict[int, tuple[Leg, ...]] = {}  # posted entries nobody has reversed yet
+        self.reversible: dict[int, tuple[Leg, ...]] = {}  # posted transfers nobody has reversed yet
+        self.cash_entries: list[int] = []  # posted cash movements: corrected at the counter, never by a bare mirror
         self.reversed: list[int] = []
         self.submitted: list[Submitted] = []
 
@@ -131,7 +132,10 @@ class LedgerMachine(RuleBasedStateMachine):
         assert view.status == "APPROVED" and view.entry_id is not None
         legs = self.pending.pop(instruction_id)
         self.apply(legs)
-        self.reversible[view.entry_id] = legs
+        if any(leg.account_number == self.bank.drawer for leg in legs):
+            self.cash_entries.append(view.entry_id)
+        else:
+            self.reversible[view.entry_id] = legs
 
     def movement(self, kind: str, legs: tuple[Leg, ...], approve_now: bool) -> None:
         instruction_id = self.submit(kind, legs)
@@ -195,6 +199,13 @@ class LedgerMachine(RuleBasedStateMachine):
         self.approve(view.id)
         del self.reversible[entry_id]
         self.reversed.append(entry_id)
+
+    @precondition(lambda self: self.cash_entries)
+    @rule(data=st.data())
+    def reverse_cash(self, data) -> None:
+        entry_id = data.draw(st.sampled_from(self.cash_entries))
+        bare = partial(instructions.request_reversal, self.db, self.bank.teller, entry_id, "reversal", new_key())
+        self.expect_refusal(bare, "moved cash")
 
     @precondition(lambda self: self.reversed)
     @rule(data=st.data())

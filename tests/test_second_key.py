@@ -168,6 +168,15 @@ def test_reversal_is_an_instruction_with_its_own_second_key(db, bank):
         instructions.request_reversal(db, bank.teller, moved.entry_id, "again", new_key())
 
 
+def test_a_cash_entry_is_not_reversed_by_its_bare_mirror(db, bank):
+    """Its mirror would put the cash back into the drawer that took it, perhaps closed and counted by now:
+    cash is corrected at the counter, through the corrector's own open drawer."""
+    cash_in = deposit(db, bank, bank.alice, 100_00)
+    with pytest.raises(LedgerError, match="moved cash: correct it at the counter"):
+        instructions.request_reversal(db, bank.teller, cash_in.entry_id, "wrong account", new_key())
+    assert _balances(db, bank.alice) == (100_00, 100_00)
+
+
 def test_frozen_account_takes_no_movements(db, bank):
     deposit(db, bank, bank.alice, 100_00)
     accounts.set_status(db, system_actor("tests"), bank.alice, "frozen", "court order")

@@ -1,7 +1,7 @@
 """drawer cash at close: the business day never closes while a drawer account holds cash
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 16:50:00.000000
 
 Cash on a drawer account (GL 1002) with no OPEN drawer session is cash nobody counted at a close and nobody

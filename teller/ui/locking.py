@@ -31,6 +31,7 @@ class HoldsNavigationWhileLocked:
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._held: list[tuple[Context, Callable[[], object]]] = []
+        self._awaited: list[asyncio.Future] = []  # dialogs a worker awaits, held until the unlock
 
     @property
     def is_locked(self) -> bool:
@@ -68,6 +69,7 @@ class HoldsNavigationWhileLocked:
         if not wait_for_dismiss:
             return self._hold(push)
         answer = asyncio.get_running_loop().create_future()  # a worker awaits the dialog: it opens after the unlock
+        self._awaited.append(answer)
         self._hold(lambda: push().add_done_callback(lambda dismissed: answer.set_result(dismissed.result())))
         return answer
 
@@ -102,11 +104,16 @@ class HoldsNavigationWhileLocked:
         if lock_index is None:
             return
         held, self._held = self._held, []
+        self._awaited.clear()  # each resolves when its held dialog is dismissed
         for _screen in self.screen_stack[lock_index:]:
             super().pop_screen()
         for context, operation in held:
             context.run(operation)
 
     def drop_held(self) -> None:
-        """Signing out: what was held belonged to the session that ends."""
+        """Signing out: what was held belonged to the session that ends (a worker awaiting a held dialog is
+        cancelled rather than left waiting for ever)."""
         self._held.clear()
+        for answer in self._awaited:
+            answer.cancel()
+        self._awaited.clear()
