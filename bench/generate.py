@@ -337,8 +337,9 @@ def branch_infos(session, codes: list[str]) -> list[BranchInfo]:
 # --- Rows ---------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
-def _name_keys(name: str) -> tuple[str, str, str]:
-    return (customers.name_key(name)[:120], *customers.pinyin_keys(name))
+def _name_keys(name: str) -> tuple[str, str, str, str | None]:
+    """(name key, full pinyin, pinyin initials, given name key) of a made-up person, as the service sets them."""
+    return (customers.name_key(name)[:120], *customers.pinyin_keys(name), customers.given_name_key(name))
 
 
 @dataclass
@@ -458,11 +459,11 @@ class Network:
         name = synthetic_people.person_name(rng)
         number, gender = synthetic_people.resident_id(rng, self.used_ids)
         phone = synthetic_people.mobile(rng, self.used_mobiles)
-        name_key, pinyin_full, pinyin_initials = _name_keys(name)
+        name_key, pinyin_full, pinyin_initials, given_name_key = _name_keys(name)
         customer_id = self._id("customer")
         chunk.rows["customer"].append(dict(
             id=customer_id, kind="individual", name=name, name_key=name_key, pinyin_full=pinyin_full,
-            pinyin_initials=pinyin_initials, id_type="resident_id", id_number=number,
+            pinyin_initials=pinyin_initials, given_name_key=given_name_key, id_type="resident_id", id_number=number,
             birth_date=identifiers.birth_date_of(number), gender=gender, segment=synthetic_people.segment(rng),
             relationship_owner_id=branch.manager_id, created_at=LOADED_AT, updated_at=LOADED_AT,
         ))

@@ -5,6 +5,8 @@ The queries are drawn (seeded) from the ledger's own customers, so each finds so
 
 - ``name prefix (1 char)``: a name's first character (王, 李, J ...);
 - ``full name (2 Chinese chars)``: a two-character Chinese name (王芳), exact and prefix matches;
+- ``given name (2 Chinese chars)``: a two-character given name without its surname (小芳 of 王小芳 or
+  欧阳小芳), through the given-name index;
 - ``substring (3+ chars)``: three or more characters from inside a name (the trigram index);
 - ``pinyin full`` / ``pinyin initials``: wangfang, wf;
 - ``ID prefix``: the first ten characters of a resident ID number;
@@ -43,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 
 from bench.measure import key_file_for, ledger_url, machine, median, p95, raw_url  # noqa: E402
 from models import Account, Customer, CustomerPhone  # noqa: E402
-from teller import accounts, bootstrap, customers, keys  # noqa: E402
+from teller import accounts, bootstrap, chinese_names, customers, keys  # noqa: E402
 from teller.config import LedgerLocation  # noqa: E402
 from teller.db import Database  # noqa: E402
 
@@ -83,18 +85,16 @@ def samples(db: Database, count: int, seed: int) -> list[Sample]:
     return db.run(work, readonly=True)
 
 
-def _is_chinese(name: str) -> bool:
-    return all("\u4e00" <= character <= "\u9fff" for character in name)
-
-
 def query_kinds(people: list[Sample]) -> dict[str, list[str]]:
     """Per query kind, one query from each sampled customer that has that kind of key."""
-    chinese = [person.name for person in people if _is_chinese(person.name)]
-    latin = [customers.name_key(person.name) for person in people if not _is_chinese(person.name)]
+    chinese = [person.name for person in people if chinese_names.is_chinese(person.name)]
+    latin = [customers.name_key(person.name) for person in people if not chinese_names.is_chinese(person.name)]
+    given_names = [customers.given_name_key(name) for name in chinese]
     substrings = [name for name in chinese if len(name) >= 3] + [name[1:5] for name in latin if len(name) >= 5]
     return {
         "name prefix (1 char)": [person.name[0] for person in people],
         "full name (2 Chinese chars)": [name for name in chinese if len(name) == 2],
+        "given name (2 Chinese chars)": [given for given in given_names if given and len(given) == 2],
         "substring (3+ chars)": substrings,
         "pinyin full": [customers.pinyin_keys(name)[0] for name in chinese],
         "pinyin initials": [customers.pinyin_keys(name)[1] for name in chinese],

@@ -1,7 +1,7 @@
 """Customers: identity, phones, addresses, notes, and maker-checker changes of protected identity fields.
 
-Search keys (`name_key`, the pinyin keys, `id_number`, phone `number` and `last_four`) are `search_key`
-columns with plain B-tree indexes, so every prefix search is an index range. Substring search of names
+Search keys (`name_key`, the pinyin keys, `given_name_key`, `id_number`, phone `number` and `last_four`) are
+`search_key` columns with plain B-tree indexes, so every prefix search is an index range. Substring search of names
 uses objects kept outside this metadata because they exist on one dialect only (migration 0002): an
 FTS5 trigram table on SQLite, a pg_trgm GIN index on PostgreSQL. `OUTSIDE_METADATA` names them so that
 schema comparison leaves them alone.
@@ -34,7 +34,8 @@ OUTSIDE_METADATA = (NAME_FTS_TABLE, NAME_TRIGRAM_INDEX)
 
 class Customer(Base):
     """An individual or a company. `name_key` is the name NFKC-normalised and case-folded; the pinyin keys
-    are lower-case syllables without tones or spaces (王芳: `wangfang`, `wf`)."""
+    are lower-case syllables without tones or spaces (王芳: `wangfang`, `wf`); `given_name_key` is an
+    individual's Chinese name without its surname (欧阳小芳: `小芳`), NULL for other names (migration 0010)."""
 
     __tablename__ = "customer"
     __table_args__ = (
@@ -48,6 +49,8 @@ class Customer(Base):
             " OR (kind = 'company' AND birth_date IS NULL AND gender IS NULL)",
             name="birth_and_gender_for_individuals",
         ),
+        # Given-name search: the first matches in (given name, id) order straight from the index.
+        Index("ix_customer_given_name_key", "given_name_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
@@ -56,6 +59,7 @@ class Customer(Base):
     name_key: Mapped[str] = mapped_column(search_key(NAME_LENGTH), index=True)
     pinyin_full: Mapped[str] = mapped_column(search_key(PINYIN_FULL_LENGTH), index=True)
     pinyin_initials: Mapped[str] = mapped_column(search_key(NAME_LENGTH), index=True)
+    given_name_key: Mapped[str | None] = mapped_column(search_key(NAME_LENGTH))
     id_type: Mapped[str] = mapped_column(String(12))
     id_number: Mapped[str] = mapped_column(search_key(32), unique=True)
     birth_date: Mapped[date | None]

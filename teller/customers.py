@@ -1,10 +1,11 @@
 """Customers: lookup, the customer file, creating and editing customers, notes, and accounts for them.
 
 Search runs only index-backed, LIMITed queries, so it stays fast at a million customers: prefix ranges
-`col >= p AND col < p || U+10FFFF` over bytewise-ordered search keys (name, pinyin, ID number, phone
-number, account number), equality on a phone's last four digits, and for substrings of three or more
+`col >= p AND col < p || U+10FFFF` over bytewise-ordered search keys (name, pinyin, given name, ID number,
+phone number, account number), equality on a phone's last four digits, and for substrings of three or more
 characters the FTS5 trigram table (SQLite) or the pg_trgm index (PostgreSQL). Exact matches rank
-first, then prefix matches, then substrings.
+first, then prefix matches, then given names (小芳 for 王小芳: two characters, too few for a trigram), then
+substrings.
 
 A customer's ID document, birth date, gender and registered mobile protect later transactions: editing
 them creates a PENDING customer change that applies only when a different user with checker authority
@@ -29,7 +30,7 @@ from models.customer import (
     ADDRESS_KINDS, ADDRESS_LENGTH, CUSTOMER_KINDS, GENDERS, NAME_FTS_TABLE, NAME_LENGTH, PINYIN_FULL_LENGTH,
     SEGMENTS,
 )
-from teller import accounts, audit, authentication, clock, identifiers
+from teller import accounts, audit, authentication, chinese_names, clock, identifiers
 from teller.accounts import AccountView
 from teller.actor import Actor
 from teller.db import Database
@@ -45,6 +46,7 @@ PROTECTED_FIELDS = ("id_type", "id_number", "birth_date", "gender", "registered_
 GENDER_NAMES = {"male": N_("male"), "female": N_("female")}
 MAX_SEARCH_LIMIT = 100
 MIN_SUBSTRING = 3  # trigram indexes need three characters
+MIN_GIVEN_NAME = 2  # a given name is searched from two Chinese characters (one would match a vast crowd)
 NOTES_IN_FILE = 20
 MAX_NOTE = 2000
 _TYPED_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -95,8 +97,8 @@ class CustomerDraft:
 
 @dataclass(frozen=True)
 class CustomerHit:
-    """One search result. `matched_on` names the key that found it: name, name_substring, pinyin,
-    pinyin_initials, id_number, mobile, mobile_last_four, account or loan."""
+    """One search result. `matched_on` names the key that found it: name, given_name, name_substring,
+    pinyin, pinyin_initials, id_number, mobile, mobile_last_four, account or loan."""
 
     id: int
     kind: str
@@ -253,6 +255,12 @@ def pinyin_keys(name: str, *, person: bool = True) -> tuple[str, str]:
         syllables[0] = SURNAME_READINGS[key[0]]
     words = [word for syllable in syllables for word in re.findall(r"[a-z0-9]+", syllable.lower())]
     return "".join(words)[:PINYIN_FULL_LENGTH], "".join(word[0] for word in words)[:NAME_LENGTH]
+
+
+def given_name_key(name: str, *, person: bool = True) -> str | None:
+    """A person's Chinese name without its surname, in name-key form: 王小芳 -> 小芳, 欧阳小芳 -> 小芳
+    (`teller.chinese_names`). None for a company, a Latin name or a one-character name."""
+    return chinese_names.given_name(name_key(name)[:NAME_LENGTH]) if person else None
 
 
 # --- Validation ---------------------------------------------------------------------------------------
@@ -429,7 +437,9 @@ def _load(session: Session, customer_id: int, *, lock: bool = False) -> Customer
 def _set_name(customer: Customer, name: str) -> None:
     customer.name = name
     customer.name_key = name_key(name)[:NAME_LENGTH]  # case folding can lengthen a name (ß -> ss)
-    customer.pinyin_full, customer.pinyin_initials = pinyin_keys(name, person=customer.kind == "individual")
+    person = customer.kind == "individual"
+    customer.pinyin_full, customer.pinyin_initials = pinyin_keys(name, person=person)
+    customer.given_name_key = given_name_key(name, person=person)
 
 
 def _phone(customer_id: int, kind: str, number: str, *, registered: bool = False) -> CustomerPhone:
@@ -868,8 +878,8 @@ def recent_transactions(
 
 # --- Search -------------------------------------------------------------------------------------------
 
-# Ranks: an exact match, then a prefix match, then a substring match.
-EXACT, PREFIX, SUBSTRING = 0, 1, 2
+# Ranks: an exact match, then a prefix match (of a name, pinyin or number), then a given name, then a substring.
+EXACT, PREFIX, GIVEN_NAME, SUBSTRING = 0, 1, 2, 3
 
 # Search statements are built once, with bound parameters, and run on the session's connection (Core):
 # building a statement and the ORM's execute path cost more than the index lookups themselves.
@@ -898,6 +908,11 @@ def _prefix(column):
     return and_(column >= bindparam("prefix"), column < bindparam("upper"))
 
 
+# Given names in (given name, id) order: exact ones first, then longer ones, each in the order customers came.
+_GIVEN_NAME = (select(Customer.id).where(_prefix(Customer.given_name_key))
+               .order_by(Customer.given_name_key, Customer.id).limit(bindparam("limit")))
+
+
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -918,6 +933,12 @@ def _by_prefix(session: Session, column, id_column, prefix: str, limit: int, mat
             select(id_column, column).where(_prefix(column), *extra).order_by(column).limit(bindparam("limit")))
     rows = session.connection().execute(statement, {"prefix": prefix, "upper": prefix + _TOP, "limit": limit}).all()
     return [_Match(customer_id, EXACT if value == prefix else PREFIX, matched_on) for customer_id, value in rows]
+
+
+def _by_given_name(session: Session, query: str, limit: int) -> list[_Match]:
+    ids = session.connection().execute(
+        _GIVEN_NAME, {"prefix": query, "upper": query + _TOP, "limit": limit}).scalars().all()
+    return [_Match(customer_id, GIVEN_NAME, "given_name") for customer_id in ids]
 
 
 def _by_name_substring(session: Session, query: str, limit: int) -> list[_Match]:
@@ -964,6 +985,8 @@ def _matches(session: Session, query: str, limit: int) -> list[_Match]:
         letters = re.sub(r"[^a-z]", "", key)
         found += _by_prefix(session, Customer.pinyin_full, Customer.id, letters, limit, "pinyin")
         found += _by_prefix(session, Customer.pinyin_initials, Customer.id, letters, limit, "pinyin_initials")
+    if len(key) >= MIN_GIVEN_NAME and chinese_names.is_chinese(key):
+        found += _by_given_name(session, key, limit)
     if len(key) >= MIN_SUBSTRING:
         found += _by_name_substring(session, key, limit)
     return found
@@ -986,8 +1009,9 @@ def _hit(row, match: _Match, pending: set[int], overdue: set[int]) -> CustomerHi
 
 def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
     """Customers matching what was typed, best first: name (Chinese or Latin; prefix from one character,
-    substring from three), pinyin in full or initials (`wangfang`, `wf`), ID number prefix, phone number
-    prefix or last four digits, account number prefix, loan number prefix (DK...).
+    substring from three), a Chinese given name without the surname from two characters (小芳 finds 王小芳
+    and 欧阳小芳, after names starting 小芳), pinyin in full or initials (`wangfang`, `wf`), ID number prefix,
+    phone number prefix or last four digits, account number prefix, loan number prefix (DK...).
 
     `has_pending` marks customers with a pending, unexpired instruction on any of their accounts
     (through `pending_instruction_account`, which the database keeps for pending instructions).

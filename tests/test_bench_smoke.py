@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bench.lookup import Driver
-from models import Account, LoanAccount, LoanApplication, LoanSchedule, LoanSequence, StaffUser
+from models import Account, Customer, LoanAccount, LoanApplication, LoanSchedule, LoanSequence, StaffUser
 from teller import bootstrap, customers, keys, loan_servicing, loans, staff
 from teller.config import LedgerLocation
 from teller.loan_products import LoanFacts, LoanTerms, TrancheTerms
@@ -25,8 +25,9 @@ from tests.conftest import POSTGRES_ADMIN_URL, POSTGRES_PROBLEM
 from tests.workers import REPO_ROOT
 
 LOOPS = ("raw sqlite3 floor", "teller post_entry", "teller approve")
-QUERY_KINDS = ("name prefix (1 char)", "full name (2 Chinese chars)", "substring (3+ chars)", "pinyin full",
-               "pinyin initials", "ID prefix", "mobile prefix", "mobile last four", "account number")
+QUERY_KINDS = ("name prefix (1 char)", "full name (2 Chinese chars)", "given name (2 Chinese chars)",
+               "substring (3+ chars)", "pinyin full", "pinyin initials", "ID prefix", "mobile prefix",
+               "mobile last four", "account number")
 NUMBER = r"[\d.]+"
 
 
@@ -117,6 +118,18 @@ def test_generator_loads_a_ledger_that_verifies_and_compares_it_with_raw_inserts
     assert loans_line, report
     assert int(loans_line[1]) == 15 and all(int(count) > 0 for count in loans_line.groups()[1:]), report
     assert "loans verified: 15 read back by loan_servicing.servicing" in report, report
+
+
+def test_generated_customers_carry_the_search_keys_the_service_gives(generated_ledger):
+    """Bulk-inserted customers are found as customers the service creates: by name, pinyin and given name."""
+    db = generated_ledger
+    rows = db.run(lambda session: session.execute(select(
+        Customer.name, Customer.name_key, Customer.pinyin_full, Customer.pinyin_initials, Customer.given_name_key,
+    )).all(), readonly=True)
+    for name, *stored in rows:
+        assert stored == [customers.name_key(name), *customers.pinyin_keys(name), customers.given_name_key(name)], name
+    named, given = next((name, given) for name, *_keys, given in rows if given and len(given) == 2)
+    assert named in [hit.name for hit in customers.search(db, given, limit=customers.MAX_SEARCH_LIMIT)]
 
 
 def test_generated_loans_look_real_to_loan_servicing(generated_ledger):

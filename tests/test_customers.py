@@ -16,6 +16,7 @@ from teller.customers import AddressDraft, CustomerDraft, PhoneDraft
 from teller.errors import ApprovalError, AuthenticationError, InputError
 from teller.ledger import Leg
 from tests.helpers import PASSWORD, deposit, enrol, post, submit
+from tests.loan_support import resident_id
 
 WANG_FANG = CustomerDraft(
     kind="individual", name="王芳", id_type="resident_id", id_number="11010519491231002X",
@@ -76,6 +77,24 @@ def test_name_key_folds_case_width_and_spaces():
     assert customers.name_key("  ＺＨＡＮＧ   Wei ") == "zhang wei"
 
 
+@pytest.mark.parametrize("name,person,given", [
+    ("王小芳", True, "小芳"),
+    ("王芳", True, "芳"),
+    ("欧阳小芳", True, "小芳"),  # a compound surname
+    ("上官婉儿", True, "婉儿"),
+    ("司马光", True, "光"),
+    ("夏侯惇", True, "惇"),
+    ("欧阳", True, "阳"),  # two characters: surname 欧, given name 阳
+    ("𠮷小芳", True, "小芳"),  # a surname outside the basic ideograph block
+    ("王", True, None),
+    ("Zhang Wei", True, None),
+    ("王 小芳", True, None),  # not a plain Chinese name: no guess where the surname ends
+    ("福州闽江科技有限公司", False, None),  # a company has no given name
+])
+def test_given_name_key_drops_the_surname(name, person, given):
+    assert customers.given_name_key(name, person=person) == given
+
+
 # --- Search ---------------------------------------------------------------------------------------------
 
 
@@ -94,16 +113,44 @@ def test_two_character_name_is_found_exactly_and_first(db, people):
     assert hit.has_overdue is False and hit.has_pending is False
 
 
-def test_exact_and_prefix_matches_rank_before_substrings(db, people):
+def test_exact_name_then_given_name_then_substring(db, bank, people):
+    customers.create_customer(db, bank.teller, replace(
+        MINJIANG, name="福州王小芳食品有限公司", id_number="91350100M000200Y4T", registered_mobile="13600003333"))
     hits = customers.search(db, "王小芳")
-    assert _names(hits) == ["王小芳", "李王小芳"]
-    assert [hit.matched_on for hit in hits] == ["name", "name_substring"]
+    assert _names(hits) == ["王小芳", "李王小芳", "福州王小芳食品有限公司"]
+    assert [hit.matched_on for hit in hits] == ["name", "given_name", "name_substring"]
 
 
 def test_substring_of_three_or_more_characters(db, people):
     assert _names(customers.search(db, "闽江科技")) == ["福州闽江科技有限公司"]
     assert _names(customers.search(db, "ng we")) == ["Zhang Wei"]
-    assert customers.search(db, "小芳") == []  # two characters: prefixes only
+    assert customers.search(db, "江科") == []  # two characters from inside a name: too few for a trigram
+
+
+def _person(db, bank, name: str, body: str, mobile: str) -> int:
+    return customers.create_customer(db, bank.teller, replace(
+        WANG_FANG, name=name, id_number=resident_id(body), registered_mobile=mobile))
+
+
+def test_two_character_given_name_finds_every_surname_after_names_starting_with_it(db, bank, people):
+    """小芳 finds 王小芳 and 欧阳小芳 by their given name: after 小芳芳, whose name starts with what was typed;
+    exact given names before longer ones (陈小芳华), each in the order the customers came; 李王小芳's given
+    name is 王小芳, and 单田芳's does not start with 小芳."""
+    ouyang = _person(db, bank, "欧阳小芳", "11010119900101001", "13800000001")
+    _person(db, bank, "陈小芳华", "11010119900101002", "13800000002")
+    _person(db, bank, "小芳芳", "11010119900101003", "13800000003")
+    hits = customers.search(db, "小芳")
+    assert _names(hits) == ["小芳芳", "王小芳", "欧阳小芳", "陈小芳华"]
+    assert [hit.matched_on for hit in hits] == ["name", "given_name", "given_name", "given_name"]
+    assert hits[2].id == ouyang
+    assert _names(customers.search(db, "田芳")) == ["单田芳"]
+    assert customers.search(db, "芳") == []  # one character: a surname prefix only, never a given name
+
+
+def test_a_renamed_customer_is_found_by_the_new_given_name_only(db, bank, people):
+    customers.update_customer(db, bank.teller, people["wang_xiaofang"], replace(WANG_XIAOFANG, name="上官晓梅"))
+    assert _names(customers.search(db, "晓梅")) == ["上官晓梅"]
+    assert "上官晓梅" not in _names(customers.search(db, "小芳"))
 
 
 @pytest.mark.parametrize("query,expected,matched_on", [
@@ -530,6 +577,7 @@ def test_customer_without_accounts_has_no_transactions(db, people):
 
 PLAN_CASES = {
     "王芳": "ix_customer_name_key",
+    "小芳": "ix_customer_given_name_key",
     "王小芳": "VIRTUAL TABLE",
     "wangfang": "ix_customer_pinyin_full",
     "wf": "ix_customer_pinyin_initials",

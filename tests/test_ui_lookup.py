@@ -10,6 +10,7 @@ from screens.customer_file import CustomerFileScreen
 from screens.lookup import LookupScreen
 from teller import customers, loans
 from teller.ledger import Leg
+from tests.counter_support import new_customer
 from tests.helpers import submit
 from tests.loan_money_ui_support import disbursed_loan, seed_money_bank
 from tests.loan_support import consumer_draft, make_staff
@@ -77,6 +78,19 @@ async def test_chinese_names_by_one_character_prefix_and_full_name(lookup):
     await shows(lookup, "2 found. Enter opens the first; Down moves into the list.", "王芳  ", "王芳芳")
     assert await look_up(lookup, "李强") == [LI_QIANG]
     assert await look_up(lookup, "王芳芳") == [WANG_FANGFANG]
+
+
+async def test_a_two_character_given_name_finds_people_of_any_surname(ui):
+    """芳芳 is too short for a substring, but it is 王芳芳's given name, and 欧阳芳芳's after a compound surname."""
+    ouyang = new_customer(ui.db, ui.bank, "欧阳芳芳", "110101199001010015", "13600001234")
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        assert await look_up(pilot, "芳芳") == [WANG_FANGFANG, ["欧阳芳芳", "110101********0015", "136****1234", "Mass", ""]]
+        await shows(pilot, "2 found. Enter opens the first; Down moves into the list.")
+        await pilot.press("down", "down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
+        assert app.screen.customer_id == ouyang
 
 
 async def test_latin_names_by_prefix_in_any_case_and_by_substring(lookup):
