@@ -319,7 +319,7 @@ def test_create_refuses_each_bad_field(db, bank, changes, field, words):
     (MINJIANG, {"birth_date": date(2001, 1, 1)}, "birth date", "a company has no birth date"),
     (ZHANG_WEI, {"birth_date": None}, "birth date", "as in the passport"),
     (ZHANG_WEI, {"gender": None}, "gender", "male or female"),
-    (ZHANG_WEI, {"birth_date": date.today() + timedelta(days=1)}, "birth date", "cannot be a birth date"),
+    (ZHANG_WEI, {"birth_date": clock.branch_today() + timedelta(days=1)}, "birth date", "cannot be a birth date"),
     (ZHANG_WEI, {"id_number": "E1"}, "id number", "5 to 17 letters or digits"),
 ])
 def test_create_refuses_bad_company_and_passport_fields(db, bank, draft, changes, field, words):

@@ -18,7 +18,7 @@ from screens.customer_form import CustomerFormScreen
 from screens.loan_dialogs import ReasonScreen
 from screens.lookup import LookupScreen
 from screens.second_key import SecondKeyScreen
-from teller import customers, loan_servicing, loans
+from teller import clock, customers, loan_servicing, loans
 from teller.customers import CustomerDraft
 from teller.i18n import format_moment
 from teller.ledger import Leg
@@ -408,7 +408,7 @@ async def test_a_passport_customer_needs_the_birth_date_and_gender_the_form_asks
     """Birth date and gender show for a passport only (a resident ID's follow from its number); each missing
     or wrong one is refused naming it, with the cursor on it, and writes nothing."""
     before = customer_count(ui.db)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.branch_today() + timedelta(days=1)).isoformat()
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_quickly(pilot, ui)
