@@ -3,26 +3,21 @@ screen. The receiving teller counts the cash and confirms it with their own pass
 refuses it with a reason; the sending teller may withdraw it while it waits. A refusal or a withdrawal
 releases the hold on the sender's cash (and so unblocks their end-of-day count)."""
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
-from teller import instructions
 from teller.drawers import HandOver
-from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount
-from teller.instructions import InstructionView
-from teller.ui.widgets.credentials import CredentialFields, Credentials
-from screens.base import TranslatedBindings
+from teller.ui.widgets.credentials import CredentialFields
+from screens.decision import DecisionScreen
 
 RECEIVER_ACTIONS = ("confirm", "refuse")
 
 
-class HandOverScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
+class HandOverScreen(DecisionScreen):
     """Returns the decided instruction (approved, rejected or cancelled), or None when closed undecided."""
 
     HELP_TITLE = N_("Cash hand-over")
@@ -39,22 +34,14 @@ class HandOverScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
                                 background: $surface; padding: 0 2; }
     #hand-over-reason { display: none; margin-top: 1; }
     #hand-over-reason.open { display: block; }
-    #hand-over-message { color: $error; height: auto; margin-top: 1; }
+    #decision-message { color: $error; height: auto; margin-top: 1; }
     """
-
-    class Decided(Message):
-        def __init__(self, instruction: InstructionView) -> None:
-            super().__init__()
-            self.instruction = instruction
-
-    class Failed(Message):
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
+    FIRST_OF_TWO_KEYS = N_("Your key is given; a more senior checker gives the second from the approval queue.")
 
     def __init__(self, hand_over: HandOver) -> None:
         super().__init__()
         self.hand_over = hand_over
+        self.instruction_id = hand_over.instruction_id
 
     def compose(self) -> ComposeResult:
         hand_over = self.hand_over
@@ -74,7 +61,7 @@ class HandOverScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
                 yield Static(_("It waits for {receiver} to confirm with their own password and code. "
                                "F6 withdraws it: the cash stays in your drawer.").format(receiver=hand_over.receiver),
                              classes="muted", markup=False)
-            yield Static("", id="hand-over-message", markup=False)
+            yield Static("", id=self.MESSAGE_ID, markup=False)
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -84,26 +71,10 @@ class HandOverScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
             return not self.hand_over.incoming
         return True
 
-    def _say(self, text: str) -> None:
-        self.query_one("#hand-over-message", Static).update(text)
-
     def action_confirm(self) -> None:
         self.query_one("#hand-over-reason", Input).remove_class("open")
         self.query_one(CredentialFields).display = True
         self.query_one(CredentialFields).clear_secrets()
-
-    def on_credential_fields_submitted(self, event: CredentialFields.Submitted) -> None:
-        self._say(_("Checking…"))
-        self.confirm(event.credentials)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="hand-over")
-    def confirm(self, credentials: Credentials) -> None:
-        try:
-            self.post_message(self.Decided(instructions.approve_with_second_key(
-                self.app.db, self.hand_over.instruction_id, credentials.username, credentials.password,
-                credentials.code, self.app.terminal)))
-        except TellerError as error:
-            self.post_message(self.Failed(str(error)))
 
     def action_refuse(self) -> None:
         self.query_one(CredentialFields).display = False
@@ -113,38 +84,10 @@ class HandOverScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
 
     @on(Input.Submitted, "#hand-over-reason")
     def submit_refusal(self, event: Input.Submitted) -> None:
-        self.refuse(event.value)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="hand-over")
-    def refuse(self, reason: str) -> None:
-        try:
-            self.post_message(self.Decided(instructions.reject(
-                self.app.db, self.hand_over.instruction_id, self.app.session.actor, reason)))
-        except TellerError as error:
-            self.post_message(self.Failed(str(error)))
+        self.reject(event.value)
 
     def action_withdraw(self) -> None:
         self.withdraw()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="hand-over")
-    def withdraw(self) -> None:
-        try:
-            self.post_message(self.Decided(instructions.cancel(
-                self.app.db, self.hand_over.instruction_id, self.app.session.actor)))
-        except TellerError as error:
-            self.post_message(self.Failed(str(error)))
-
-    def on_hand_over_screen_decided(self, message: Decided) -> None:
-        if message.instruction.status == "PENDING":  # above the teller's limit: a more senior key follows
-            self._say(_("Your key is given; a more senior checker gives the second from the approval queue."))
-            self.query_one(CredentialFields).clear_secrets()
-            return
-        self.dismiss(message.instruction)
-
-    def on_hand_over_screen_failed(self, message: Failed) -> None:
-        self._say(message.reason)
-        if self.hand_over.incoming and self.query_one(CredentialFields).display:
-            self.query_one(CredentialFields).clear_secrets()
 
     def action_close(self) -> None:
         self.dismiss(None)

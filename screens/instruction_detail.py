@@ -6,20 +6,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from teller import approvals, instructions
 from teller.approvals import InstructionDetail
 from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
-from teller.instructions import InstructionView
 from teller.ui.commands import UserCommand
-from teller.ui.widgets.credentials import CredentialFields, Credentials
+from teller.ui.widgets.credentials import CredentialFields
 from teller.ui.workers import post_if_current
 from screens.approval_queue import age_text
-from screens.base import TranslatedBindings
 from screens.counter import warning_lines
+from screens.decision import DecisionScreen
 from screens.names import ID_TYPE_NAMES
 
 CLOSE = UserCommand("close_instruction", "escape", "close", N_("Close"), N_("Back to the queue, deciding nothing"))
@@ -29,7 +27,7 @@ REJECT = UserCommand("reject_instruction", "f6", "reject", N_("Reject"),
                      N_("Reject with a reason; the hold is released"))
 
 
-class InstructionDetailScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
+class InstructionDetailScreen(DecisionScreen):
     """Returns the decided instruction, or None when the checker closes it undecided."""
 
     HELP_TITLE = N_("Instruction")
@@ -45,23 +43,13 @@ class InstructionDetailScreen(TranslatedBindings, ModalScreen[InstructionView | 
     #decision CredentialFields { margin-top: 0; }
     #reject-reason { display: none; }
     #reject-reason.open { display: block; }
-    #detail-message { color: $error; height: auto; }
+    #decision-message { color: $error; height: auto; }
     """
 
     class Loaded(Message):
         def __init__(self, detail: InstructionDetail) -> None:
             super().__init__()
             self.detail = detail
-
-    class Decided(Message):
-        def __init__(self, instruction: InstructionView) -> None:
-            super().__init__()
-            self.instruction = instruction
-
-    class Failed(Message):
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
 
     def __init__(self, instruction_id: int) -> None:
         super().__init__()
@@ -76,7 +64,7 @@ class InstructionDetailScreen(TranslatedBindings, ModalScreen[InstructionView | 
             with Vertical(id="decision"):
                 yield CredentialFields(self.app.session.actor.username, id="approve-credentials")
                 yield Input(id="reject-reason", max_length=200, placeholder=_("Why it is rejected; Enter rejects"))
-            yield Static("", id="detail-message", markup=False)
+            yield Static("", id=self.MESSAGE_ID, markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -94,44 +82,9 @@ class InstructionDetailScreen(TranslatedBindings, ModalScreen[InstructionView | 
         self.query_one("#detail-text", Static).update(detail_text(message.detail))
         self.query_one("#detail-warnings", Static).update("\n".join(warning_lines(message.detail.duplicate, message.detail.large_value)))
 
-    def on_credential_fields_submitted(self, event: CredentialFields.Submitted) -> None:
-        self.query_one("#detail-message", Static).update(_("Checking…"))
-        self.approve(event.credentials)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="decide")
-    def approve(self, credentials: Credentials) -> None:
-        try:
-            self.post_message(self.Decided(instructions.approve_with_second_key(
-                self.app.db, self.instruction_id, credentials.username, credentials.password, credentials.code,
-                self.app.terminal)))
-        except TellerError as error:
-            self.post_message(self.Failed(str(error)))
-
     @on(Input.Submitted, "#reject-reason")
     def submit_rejection(self, event: Input.Submitted) -> None:
         self.reject(event.value)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="decide")
-    def reject(self, reason: str) -> None:
-        try:
-            self.post_message(self.Decided(instructions.reject(
-                self.app.db, self.instruction_id, self.app.session.actor, reason)))
-        except TellerError as error:
-            self.post_message(self.Failed(str(error)))
-
-    def on_instruction_detail_screen_decided(self, message: Decided) -> None:
-        made = message.instruction
-        if made.status == "PENDING":  # the first of two keys: a more senior checker gives the second
-            self.query_one("#detail-message", Static).update(
-                _("Your key is given; a more senior checker gives the second."))
-            self.query_one(CredentialFields).clear_secrets()
-            return
-        self.dismiss(made)
-
-    def on_instruction_detail_screen_failed(self, message: Failed) -> None:
-        self.query_one("#detail-message", Static).update(message.reason)
-        if not self.query_one("#reject-reason", Input).has_class("open"):
-            self.query_one(CredentialFields).clear_secrets()
 
     def action_approve(self) -> None:
         self.query_one("#reject-reason", Input).remove_class("open")
