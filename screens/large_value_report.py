@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from teller import documents, large_value
+from teller.days import parse_day
 from teller.errors import InputError, TellerError
 from teller.i18n import N_, _, format_amount
 from teller.large_value import LargeValueCustomer
@@ -74,10 +75,9 @@ class LargeValueReportScreen(TellerScreen):
     @on(Input.Submitted, "#report-date")
     def change_day(self, event: Input.Submitted) -> None:
         try:
-            day = date.fromisoformat(event.value.strip())
-        except ValueError:
-            self.query_one("#report-status", Static).update(
-                str(InputError("business date", _("type the day as YYYY-MM-DD"))))
+            day = parse_day(event.value, field="business date", example="2026-11-24")
+        except InputError as error:
+            self.query_one("#report-status", Static).update(str(error))
             return
         self.load(day)
 

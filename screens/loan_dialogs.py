@@ -17,7 +17,7 @@ from teller import clock, loan_servicing
 from teller.actor import Actor
 from teller.errors import InputError, TellerError
 from teller.i18n import N_, _, format_amount
-from teller.loan_form import parse_day
+from teller.days import parse_day
 from teller.loan_servicing import (
     MAX_NAME, MAX_REASON, PAYEE_KIND_NAMES, PayeeDraft, PayeeView, WaiverDraft, WaiverView, tranche_name,
 )
@@ -135,7 +135,8 @@ class ReviewScreen(Dialog):
             self.show_message(_("Choose the credit result."))
             return
         try:
-            day = parse_day(self.query_one("#report-date", Input).value, field="report date")
+            day = parse_day(self.query_one("#report-date", Input).value, field="report date",
+                            example="2026-11-24")
         except InputError as error:
             self.show_message(str(error))
             return

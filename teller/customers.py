@@ -33,6 +33,7 @@ from models.customer import (
 from teller import accounts, audit, authentication, chinese_names, clock, identifiers
 from teller.accounts import AccountView
 from teller.actor import Actor
+from teller.days import parse_day
 from teller.db import Database
 from teller.errors import ApprovalError, InputError, status_name
 from teller.i18n import N_, _, format_day
@@ -49,7 +50,6 @@ MIN_SUBSTRING = 3  # trigram indexes need three characters
 MIN_GIVEN_NAME = 2  # a given name is searched from two Chinese characters (one would match a vast crowd)
 NOTES_IN_FILE = 20
 MAX_NOTE = 2000
-_TYPED_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TOP = "\U0010ffff"  # the highest code point: every string starting with p sorts below p + _TOP
 
 # Surnames whose reading differs from the character's everyday reading (单 is Shan, not Dan, as a surname).
@@ -302,17 +302,10 @@ def _clean_name(name: str) -> str:
 
 
 def parse_birth_date(text: str) -> date | None:
-    """A birth date typed as YYYY-MM-DD (full-width digits and dashes allowed); None when nothing was typed."""
-    cleaned = unicodedata.normalize("NFKC", text or "").strip()
-    if not cleaned:
+    """A birth date typed as YYYY-MM-DD (`teller.days`); None when nothing was typed."""
+    if not (text or "").strip():
         return None
-    if not _TYPED_DAY.fullmatch(cleaned):
-        raise InputError("birth date", _("type the birth date as YYYY-MM-DD, e.g. 1985-03-07"))
-    try:
-        return date.fromisoformat(cleaned)
-    except ValueError:
-        raise InputError("birth date", _("{typed} is not a real date: check the month and day").format(
-            typed=cleaned)) from None
+    return parse_day(text, field="birth date", example="1985-03-07")
 
 
 def _clean_identity(draft: CustomerDraft, today: date) -> tuple[str, date | None, str | None]:

@@ -8,8 +8,8 @@ again, the loans service do.
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 
+from teller.days import parse_day
 from teller.errors import InputError
 from teller.i18n import _
 from teller.loan_products import (
@@ -84,15 +84,6 @@ def parse_term(text: str, *, field: str = "term") -> int:
     return months
 
 
-def parse_day(text: str, *, field: str = "first due date") -> date:
-    """A date typed as 2026-12-20 (full-width digits allowed)."""
-    cleaned = unicodedata.normalize("NFKC", text or "").strip()
-    try:
-        return date.fromisoformat(cleaned)
-    except ValueError:
-        raise InputError(field, _("type the date as YYYY-MM-DD, e.g. 2026-12-20")) from None
-
-
 def _count(text: str, field: str, most: int) -> int | None:
     cleaned = unicodedata.normalize("NFKC", text or "").strip()
     if not cleaned:
@@ -130,7 +121,8 @@ def read_entry(product: Product, values: dict[str, str]) -> EntryReading:
         if not method:
             errors["method" + suffix] = _("choose a repayment method")
         tranches.append((kind, amount, rate, method, months))
-    first_due = attempt("first_due", lambda: parse_day(values.get("first_due", "")))
+    first_due = attempt("first_due", lambda: parse_day(values.get("first_due", ""), field="first due date",
+                                                            example="2026-12-20"))
     facts = {}
     for key, service_field in MONEY_FACTS.items():
         text = values.get(key, "").strip()

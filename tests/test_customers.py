@@ -338,9 +338,9 @@ def test_a_typed_birth_date_is_read_as_yyyy_mm_dd(typed, born):
 
 
 @pytest.mark.parametrize("typed,words", [
-    ("1985/03/07", "type the birth date as YYYY-MM-DD, e.g. 1985-03-07"),
-    ("19850307", "type the birth date as YYYY-MM-DD, e.g. 1985-03-07"),
-    ("7-3-1985", "type the birth date as YYYY-MM-DD, e.g. 1985-03-07"),
+    ("1985/03/07", "type the date as YYYY-MM-DD, e.g. 1985-03-07"),
+    ("19850307", "type the date as YYYY-MM-DD, e.g. 1985-03-07"),
+    ("7-3-1985", "type the date as YYYY-MM-DD, e.g. 1985-03-07"),
     ("1985-02-30", "1985-02-30 is not a real date: check the month and day"),
 ])
 def test_a_typed_birth_date_that_is_not_yyyy_mm_dd_is_refused_naming_the_field(typed, words):

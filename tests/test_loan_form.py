@@ -32,7 +32,9 @@ def test_typed_terms_are_read_exactly_full_width_digits_included():
     ("amount", "9" * 30, "too large"), ("amount", "1 000", "remove the spaces"), ("amount", "壹万", "not an amount"),
     ("term", "0", "1 to 600"), ("term", "3.5", "whole months"), ("term", "", "e.g. 36"),
     ("rate", "4.123456", "four decimals"), ("rate", "-1", "never negative"), ("rate", "40", "not lawful"),
-    ("first_due", "20/12/2026", "YYYY-MM-DD"), ("method", "", "repayment method"),
+    ("first_due", "20/12/2026", "YYYY-MM-DD"), ("first_due", "20261220", "YYYY-MM-DD"),
+    ("first_due", "2026-W51-7", "YYYY-MM-DD"), ("first_due", "2026-02-30", "not a real date"),
+    ("method", "", "repayment method"),
     ("monthly_income", "abc", "not an amount"),
 ])
 def test_each_problem_is_kept_against_its_field_and_no_terms_are_made(key, typed, says):

@@ -422,7 +422,7 @@ async def test_a_passport_customer_needs_the_birth_date_and_gender_the_form_asks
         await fill(pilot, "id-number", JOHN_SMITH.id_number)
         await fill(pilot, "mobile", JOHN_SMITH.registered_mobile)
         assert await refused(pilot, "birth-date") == "birth date: give the birth date as in the passport"
-        for typed, fix in (("1985/03/07", "type the birth date as YYYY-MM-DD, e.g. 1985-03-07"),
+        for typed, fix in (("1985/03/07", "type the date as YYYY-MM-DD, e.g. 1985-03-07"),
                            ("1985-02-30", "1985-02-30 is not a real date: check the month and day"),
                            (tomorrow, f"{tomorrow} cannot be a birth date")):
             await fill(pilot, "birth-date", typed)
