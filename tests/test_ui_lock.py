@@ -282,22 +282,28 @@ async def test_lock_while_saving_an_edit_holds_the_dismissal_and_its_notice_unti
         assert [type(screen) for screen in app.screen_stack[1:]] == [LookupScreen, CustomerFileScreen]
 
 
+async def deposit_up_to_the_second_key(pilot, ui) -> None:
+    """Signed in as teller1: 王芳's counter, a cash deposit of 1,000.00 submitted, the second-key dialog up."""
+    app = pilot.app
+    await sign_in_quickly(pilot, ui)
+    await find_wang(pilot)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
+    await pilot.press("f8")
+    await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
+    await fill(pilot, "amount", "1,000")
+    await fill(pilot, "narrative", "cash in")
+    await fill(pilot, "document-number", WANG_FANG_ID)  # the depositor's document, checked by the teller
+    await pilot.press("f9")
+    await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+
+
 async def test_lock_while_the_counter_posts_holds_the_receipt_until_unlock(ui, held):
     open_teller_drawer(ui)
     gate = held(instructions, "approve")
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in_quickly(pilot, ui)
-        await find_wang(pilot)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
-        await pilot.press("f8")
-        await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
-        await fill(pilot, "amount", "1,000")
-        await fill(pilot, "narrative", "cash in")
-        await fill(pilot, "document-number", WANG_FANG_ID)  # the depositor's document, checked by the teller
-        await pilot.press("f9")
-        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await deposit_up_to_the_second_key(pilot, ui)
         await type_credentials(pilot, "super1", PASSWORD, code_for(ui, "super1"))
         await answer_arrives_under_the_lock(pilot, gate, "counter-approve")
         assert customers.customer_file(ui.db, ui.customer_ids["王芳"]).accounts[0].balance == 13_345_67
@@ -319,17 +325,7 @@ async def test_ctrl_l_locks_over_a_dialog_too_and_unlocking_returns_to_it(ui):
     open_teller_drawer(ui)
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in_quickly(pilot, ui)
-        await find_wang(pilot)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
-        await pilot.press("f8")
-        await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
-        await fill(pilot, "amount", "1,000")
-        await fill(pilot, "narrative", "cash in")
-        await fill(pilot, "document-number", WANG_FANG_ID)  # the depositor's document, checked by the teller
-        await pilot.press("f9")
-        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await deposit_up_to_the_second_key(pilot, ui)
         await pilot.press("ctrl+l")  # the teller steps away while the supervisor is still coming
         await wait_until(pilot, lambda: app.is_locked)
         await assert_customer_data_hidden(pilot)
