@@ -109,9 +109,10 @@ async def type_queries(db: Database, queries: list[str], warmup: int, on_searche
     `on_searched`, if given, is called after each query (memory benchmark)."""
     probe = PaintProbe()
     probe.install()
-    app = TellerApp(db, "bench ledger", terminal=TERMINAL, idle_seconds=3600)
+    app = TellerApp(lambda: (db, "bench ledger"), terminal=TERMINAL, idle_seconds=3600)
     latencies: list[float] = []
     async with app.run_test(size=(80, 24)):
+        await wait_for(lambda: app.db is not None)
         app.start_session(signed_in(db))
         await wait_for(lambda: isinstance(app.screen, LookupScreen) and app.focused is not None
                        and app.focused.id == "search")

@@ -8,7 +8,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from teller import authentication
 from teller.errors import TellerError
 from teller.i18n import N_, _
 from teller.ui.widgets.credentials import CredentialFields, Credentials
@@ -48,6 +47,8 @@ class LockScreen(TranslatedBindings, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def unlock(self, credentials: Credentials) -> None:
+        from teller import authentication  # loaded at sign-in already; not when the app shell loads
+
         try:
             authentication.authenticate(self.app.db, credentials.username, credentials.password, credentials.code,
                                         self.app.terminal, purpose="unlock")

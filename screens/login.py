@@ -1,4 +1,10 @@
-"""The login screen: which ledger this is, and user name, password and authenticator code."""
+"""The login screen: which ledger this is, and user name, password and authenticator code.
+
+It is the first screen a teller sees, painted while the ledger opens: the services it calls (and SQLAlchemy
+under them) are imported by its workers, on their threads, not when this module loads.
+"""
+
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -7,13 +13,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from teller import authentication, demo, staff
 from teller.ui.commands import HELP, QUIT
 from teller.errors import TellerError
 from teller.i18n import N_, _
-from teller.staff import SessionInfo
 from teller.ui.widgets.credentials import CredentialFields, Credentials
 from screens.base import TranslatedBindings
+
+if TYPE_CHECKING:
+    from teller.staff import SessionInfo
 
 
 class LoginScreen(TranslatedBindings, Screen):
@@ -29,7 +36,7 @@ class LoginScreen(TranslatedBindings, Screen):
     """
 
     class SignedIn(Message):
-        def __init__(self, info: SessionInfo) -> None:
+        def __init__(self, info: "SessionInfo") -> None:
             super().__init__()
             self.info = info
 
@@ -39,8 +46,9 @@ class LoginScreen(TranslatedBindings, Screen):
             self.reason = reason
 
     class DemoCodes(Message):
-        def __init__(self, codes: dict[str, str], problem: str | None) -> None:
+        def __init__(self, password: str, codes: dict[str, str], problem: str | None) -> None:
             super().__init__()
+            self.password = password
             self.codes = codes
             self.problem = problem
 
@@ -48,7 +56,7 @@ class LoginScreen(TranslatedBindings, Screen):
         with Center():
             with Vertical(id="login-box"):
                 yield Static(_("Teller workstation: sign in"), id="login-title")
-                yield Static(self.app.ledger_line, id="ledger-line", markup=False)
+                yield Static(_("Opening the ledger…"), id="ledger-line", markup=False)
                 yield CredentialFields(id="credentials")
                 yield Static(_("Enter moves to the next field and signs in from the code."), id="login-message",
                              markup=False)
@@ -57,24 +65,33 @@ class LoginScreen(TranslatedBindings, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.watch(self.app, "ledger_line", self.show_ledger_line)
         if self.app.demo_ledger:
             self.refresh_demo_codes()
             self.set_interval(2, self.refresh_demo_codes)
 
+    def show_ledger_line(self, line: str) -> None:
+        if line:
+            self.query_one("#ledger-line", Static).update(line)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="demo-codes")
     def refresh_demo_codes(self) -> None:
+        from teller import demo
+
+        if (database := self.app.opened_ledger()) is None:
+            return
         try:
-            codes = demo.current_codes(self.app.db)
+            codes = demo.current_codes(database)
         except TellerError as error:
-            self.post_message(self.DemoCodes({}, str(error)))
+            self.post_message(self.DemoCodes(demo.DEMO_PASSWORD, {}, str(error)))
         else:
-            self.post_message(self.DemoCodes(codes, None))
+            self.post_message(self.DemoCodes(demo.DEMO_PASSWORD, codes, None))
 
     def on_login_screen_demo_codes(self, message: "LoginScreen.DemoCodes") -> None:
         if message.problem:
             self.query_one("#demo-codes", Static).update(message.problem)
             return
-        lines = [_("Demo ledger. Password for every user: {password}").format(password=demo.DEMO_PASSWORD),
+        lines = [_("Demo ledger. Password for every user: {password}").format(password=message.password),
                  _("Authenticator codes now (they change every 30 s):")]
         pairs = [f"{username:<9}{code}" for username, code in message.codes.items()]
         lines += ["  " + "   ".join(pairs[index:index + 3]) for index in range(0, len(pairs), 3)]
@@ -89,10 +106,14 @@ class LoginScreen(TranslatedBindings, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def authenticate(self, credentials: Credentials) -> None:
+        from teller import authentication, staff
+
+        if (database := self.app.opened_ledger()) is None:
+            return
         try:
-            actor = authentication.authenticate(self.app.db, credentials.username, credentials.password,
+            actor = authentication.authenticate(database, credentials.username, credentials.password,
                                                 credentials.code, self.app.terminal)
-            self.post_message(self.SignedIn(staff.session_info(self.app.db, actor)))
+            self.post_message(self.SignedIn(staff.session_info(database, actor)))
         except TellerError as error:
             self.post_message(self.Refused(str(error)))
 

@@ -10,7 +10,6 @@ A PostgreSQL password kept in the OS keyring is looked up under service ``teller
 """
 
 import os
-import socket
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,8 +110,3 @@ def resolve_ledger() -> LedgerLocation:
     if use_keyring and not location.is_sqlite and location.url.password is None:
         location = LedgerLocation(_keyring_password(location.url), location.source)
     return location
-
-
-def terminal_id() -> str:
-    """This terminal's name in instructions and the audit log."""
-    return os.environ.get("TELLER_TERMINAL") or f"{socket.gethostname()}:{os.getpid()}"[:64]

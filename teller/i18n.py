@@ -15,8 +15,6 @@ from importlib import resources
 
 from babel import Locale
 from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from teller import clock
@@ -31,6 +29,9 @@ _state: dict = {"language": DEFAULT_LANGUAGE, "translations": gettext.NullTransl
 def _load(language: str) -> gettext.NullTranslations:
     if language == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo  # Babel's catalogue tools load only for a translated language
+    from babel.messages.pofile import read_po
+
     po_file = resources.files("teller").joinpath("locale", language, "LC_MESSAGES", f"{DOMAIN}.po")
     with po_file.open("rb") as handle:
         catalog = read_po(handle, locale=language, domain=DOMAIN)

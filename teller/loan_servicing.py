@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -1074,16 +1074,53 @@ def receipt_details(session: Session, instruction: Instruction) -> tuple[tuple[s
 
 
 def overdue_customers(session: Session, customer_ids: list[int]) -> set[int]:
-    """Which of these customers have an active loan with an installment past due (the lookup's marker)."""
+    """Which of these customers have an active loan with an installment past due (the lookup's marker).
+
+    One statement sums, per tranche of these customers' loans, the principal and the interest of its current
+    schedule fallen due before the branch's business date, and what approved payments have paid of each.
+    Payments fill installments oldest first, so a tranche with an installment past due and unpaid owes more
+    of one or the other than it has paid; only such tranches are then read in full and their position
+    computed, which also decides the rare case the sums cannot (installments after a tranche's early
+    repayment are settled, not overdue)."""
     # Read by customer alone and filtered here: with `state` in the WHERE clause SQLite, without planner
     # statistics, reads every active loan through the state index instead of these customers' few rows.
-    applications = session.execute(select(LoanApplication.id, LoanApplication.customer_id, LoanApplication.state)
-                                   .where(LoanApplication.customer_id.in_(customer_ids))).all()
+    candidates = {(application_id, customer_id)
+                  for application_id, customer_id, state, due_principal, due_interest, paid_principal, paid_interest
+                  in session.execute(_OWED_BY_TRANCHE, {"customer_ids": customer_ids})
+                  if state == "ACTIVE" and (due_principal > paid_principal or due_interest > paid_interest)}
     overdue = set()
-    for application_id, customer_id, state in applications:
-        if state != "ACTIVE":
-            continue
+    for application_id, customer_id in candidates:
         loan = _load(session, application_id, lock=False)
         if any(item.position.days_past_due for item in _positions(session, loan, loan.branch.business_date)):
             overdue.add(customer_id)
     return overdue
+
+
+def _owed_by_tranche():
+    """The statement `overdue_customers` sends, built once: per tranche of the customers' loans, the state,
+    what its current schedule has fallen due before the business date, and what approved payments paid."""
+    current_schedule = (select(LoanSchedule.id).join(Instruction, Instruction.id == LoanSchedule.instruction_id)
+                        .where(LoanSchedule.tranche_id == LoanTranche.id, Instruction.status == "APPROVED")
+                        .order_by(LoanSchedule.version.desc()).limit(1).correlate(LoanTranche).scalar_subquery())
+
+    def fallen_due(column):
+        return (select(func.coalesce(func.sum(column), 0))
+                .where(LoanInstallment.schedule_id == current_schedule, LoanInstallment.due_date < Branch.business_date)
+                .correlate(LoanTranche, Branch).scalar_subquery())
+
+    def paid(column):
+        return (select(func.coalesce(func.sum(column), 0))
+                .join(Instruction, Instruction.id == LoanPayment.instruction_id)
+                .where(LoanPayment.tranche_id == LoanTranche.id, Instruction.status == "APPROVED",
+                       LoanPayment.paid_on <= Branch.business_date)
+                .correlate(LoanTranche, Branch).scalar_subquery())
+
+    return (select(LoanApplication.id, LoanApplication.customer_id, LoanApplication.state,
+                   fallen_due(LoanInstallment.principal), fallen_due(LoanInstallment.interest),
+                   paid(LoanPayment.principal), paid(LoanPayment.interest))
+            .join(LoanTranche, LoanTranche.application_id == LoanApplication.id)
+            .join(Branch, Branch.id == LoanApplication.branch_id)
+            .where(LoanApplication.customer_id.in_(bindparam("customer_ids", expanding=True))))
+
+
+_OWED_BY_TRANCHE = _owed_by_tranche()

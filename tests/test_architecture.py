@@ -1,4 +1,5 @@
-"""The layers are executable: the import-linter contracts in pyproject.toml run with the tests."""
+"""The layers are executable: the import-linter contracts in pyproject.toml run with the tests, and what the
+workstation loads before its first screen is checked here."""
 
 import subprocess
 import sys
@@ -13,3 +14,20 @@ def test_import_contracts_hold():
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 kept, 0 broken" in result.stdout
+
+
+def test_the_login_screen_paints_before_the_database_layer_loads():
+    """What `teller` imports before its first screen: no SQLAlchemy, no models, no services (they load on
+    the thread that opens the ledger, while the login screen shows)."""
+    loaded = subprocess.run([sys.executable, "-c", (
+        "import sys\n"
+        "from teller import cli\n"
+        "from teller.ui.app import TellerApp\n"
+        "from screens.login import LoginScreen\n"
+        "print(' '.join(sorted(name for name in sys.modules if name.split('.')[0] in "
+        "('sqlalchemy', 'models', 'psycopg', 'argon2', 'keyring', 'cryptography', 'reportlab', 'screens', 'teller'))))"
+    )], capture_output=True, text=True, check=True).stdout.split()
+    assert not [name for name in loaded if name.split(".")[0] in
+                ("sqlalchemy", "models", "psycopg", "argon2", "keyring", "cryptography", "reportlab")], loaded
+    assert "screens.login" in loaded and "teller.ui.app" in loaded
+    assert not {"teller.cli_commands", "teller.db", "teller.authentication", "screens.lookup"} & set(loaded)

@@ -255,7 +255,9 @@ def test_startup_benchmark_compares_with_a_minimal_textual_app(generated):
 
     assert re.search(r"^minimal Textual app\s+\d+\s+\d+$", output, re.MULTILINE), output
     assert re.search(r"^teller workstation\s+\d+\s+\d+$", output, re.MULTILINE), output
-    assert re.search(r"ratio teller / minimal Textual app \(medians\): [\d.]+", output)
+    assert re.search(r"^teller, ledger open\s+\d+\s+\d+$", output, re.MULTILINE), output
+    assert re.search(r"ratio teller login screen / minimal Textual app \(medians\): [\d.]+", output)
+    assert re.search(r"ratio teller ledger open / minimal Textual app \(medians\): [\d.]+", output)
 
 
 def test_memory_benchmark_reports_resident_memory_while_searching(generated):

@@ -48,7 +48,8 @@ def workstation(monkeypatch):
     """`teller.cli.run_workstation` replaced by a recorder, so the command runs to the end without a terminal."""
     opened: list[Opened] = []
 
-    def record(database, ledger_line, *, idle_seconds, demo_ledger=False):
+    def record(open_ledger, *, idle_seconds, demo_ledger=False):
+        database, ledger_line = open_ledger()  # as the workstation does while its login screen shows
         opened.append(Opened(database, ledger_line, idle_seconds, demo_ledger, i18n.language()))
 
     monkeypatch.setattr(cli, "run_workstation", record)

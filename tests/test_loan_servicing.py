@@ -449,3 +449,46 @@ def test_the_lookup_marks_and_the_customer_file_shows_an_overdue_loan(db, bank):
     loan = customers.customer_file(db, who.customer_id).loans[0]
     assert (loan.state, loan.outstanding_principal, loan.next_due_date, loan.days_past_due) == (
         "ACTIVE", 12_000_00, date(2026, 12, 25), 2)
+
+
+def test_the_lookups_overdue_marker_agrees_with_the_loans_position_through_its_life(db, bank):
+    """The marker reads sums, not positions: it must say what the loan's own figures say at every turn."""
+    who = borrower(db, bank, funds=30_000_00)
+    application = disbursed(db, bank, who)
+
+    def marker_and_position() -> tuple[bool, bool]:
+        marked = db.run(lambda session: loan_servicing.overdue_customers(session, [who.customer_id]), readonly=True)
+        return marked == {who.customer_id}, servicing(db, application.id).days_past_due > 0
+
+    assert marker_and_position() == (False, False)
+    days_pass(db, bank, 1)  # the first installment falls due today: due, not yet overdue
+    assert marker_and_position() == (False, False)
+    days_pass(db, bank, 2)
+    assert marker_and_position() == (True, True)
+    position = servicing(db, application.id).tranches[0].position
+    partial = position.penalty + position.fees + 10_00  # leaves interest and principal of the installment unpaid
+    repay(db, bank, who, application.id, amount=f"{partial / 100:.2f}")
+    assert marker_and_position() == (True, True)
+    rest = servicing(db, application.id).total_due
+    waiting = loan_servicing.request_repayment(db, who.officer, RepaymentDraft(
+        application.id, "repayment", source="account", account_number=who.account, amount=f"{rest / 100:.2f}",
+        idempotency_key=new_key()))
+    assert marker_and_position() == (True, True)  # a repayment without its second key has paid nothing
+    instructions.approve(db, waiting.id, bank.supervisor)
+    assert marker_and_position() == (False, False)
+    repay(db, bank, who, application.id, kind="prepayment", amount="2,000", choice="shorter_term")
+    assert [version.version for version in servicing(db, application.id).versions] == [1, 2]
+    assert marker_and_position() == (False, False)
+    days_pass(db, bank, 33)  # past the next due date of the new schedule
+    assert marker_and_position() == (True, True)
+
+
+def test_the_overdue_marker_sees_either_tranche_of_a_combined_loan(db, bank):
+    who = borrower(db, bank, funds=30_000_00)
+    application = disbursed(db, bank, who, combined_terms())
+    days_pass(db, bank, 3)
+    commercial = next(item for item in servicing(db, application.id).tranches if item.tranche == "commercial")
+    repay(db, bank, who, application.id, amount=f"{commercial.position.total_due / 100:.2f}", tranche="commercial")
+    tranches = {item.tranche: item.position.days_past_due for item in servicing(db, application.id).tranches}
+    assert tranches["commercial"] == 0 and tranches["fund"] > 0
+    assert customers.search(db, "王芳")[0].has_overdue

@@ -1,6 +1,7 @@
 """The login screen, driven with Pilot as a teller would: good credentials, each kind of refusal, lockout,
-a replayed code, and the keys that leave or do nothing."""
+a replayed code, the keys that leave or do nothing, and the ledger opening behind it."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,9 +12,11 @@ from models import StaffUser
 from screens.login import LoginScreen
 from screens.lookup import LookupScreen
 from teller import clock, totp
+from teller.errors import TellerError
+from teller.ui.app import TellerApp
 from tests.helpers import PASSWORD
 from tests.ui_support import (
-    code_for, make_app, seed_ui_bank, shows, sign_in, type_credentials, wait_until, widget_text,
+    LEDGER_LINE, code_for, make_app, seed_ui_bank, shows, sign_in, type_credentials, wait_until, widget_text,
 )
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -155,3 +158,36 @@ async def test_escape_on_the_login_screen_does_nothing_and_ctrl_q_quits(ui):
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: not app.is_running)
     assert app.return_code == 0
+
+
+async def test_the_login_screen_shows_while_the_ledger_opens_and_signing_in_waits_for_it(ui):
+    ledger_may_open = threading.Event()
+
+    def open_slowly():
+        ledger_may_open.wait(timeout=60)
+        return ui.db, LEDGER_LINE
+
+    app = TellerApp(open_slowly, terminal="test-terminal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await shows(pilot, "Teller workstation: sign in", "Opening the ledger…", "User name")
+        await type_credentials(pilot, "teller1", PASSWORD, code_for(ui, "teller1"))
+        await shows(pilot, "Signing in…")
+        assert app.session is None and app.db is None
+        ledger_may_open.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+        assert app.session.actor.username == "teller1"
+        app.action_sign_out()
+        await shows(pilot, "Teller workstation: sign in", "Ledger: embedded SQLite file /srv/teller/ledger.sqlite3")
+
+
+async def test_a_ledger_that_cannot_be_opened_closes_the_workstation_with_the_reason(ui):
+    def open_an_old_ledger():
+        raise TellerError("the ledger's schema is at 0009 and this Teller needs 0010: run `teller db upgrade`")
+
+    app = TellerApp(open_an_old_ledger, terminal="test-terminal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: not app.is_running)
+    assert app.return_code == 1
+    assert isinstance(app.return_value, TellerError)
+    assert "run `teller db upgrade`" in str(app.return_value)
+

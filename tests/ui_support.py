@@ -59,7 +59,7 @@ def code_for(ui: UiBank, username: str) -> str:
 
 
 def make_app(ui: UiBank, **options) -> TellerApp:
-    return TellerApp(ui.db, LEDGER_LINE, terminal="test-terminal", **options)
+    return TellerApp(lambda: (ui.db, LEDGER_LINE), terminal="test-terminal", **options)
 
 
 async def sign_in(pilot, ui: UiBank, username: str = "teller1") -> None:

@@ -1,11 +1,15 @@
 """The bar at the top of every signed-in screen: who, in which role, at which branch, on which business day."""
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
 from teller.i18n import N_, _, format_day
-from teller.staff import SessionInfo
+
+if TYPE_CHECKING:
+    from teller.staff import SessionInfo
 
 ROLE_NAMES = {
     "teller": N_("Teller"),
@@ -30,7 +34,7 @@ class SessionBar(Horizontal):
     SessionBar #session-day { width: auto; padding: 0 1; }
     """
 
-    def __init__(self, info: SessionInfo) -> None:
+    def __init__(self, info: "SessionInfo") -> None:
         super().__init__(id="session-bar")
         self.info = info
 
