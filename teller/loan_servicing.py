@@ -1077,19 +1077,25 @@ def overdue_customers(session: Session, customer_ids: list[int]) -> set[int]:
     """Which of these customers have an active loan with an installment past due (the lookup's marker).
 
     One statement sums, per tranche of these customers' loans, the principal and the interest of its current
-    schedule fallen due before the branch's business date, and what approved payments have paid of each.
-    Payments fill installments oldest first, so a tranche with an installment past due and unpaid owes more
-    of one or the other than it has paid; only such tranches are then read in full and their position
-    computed, which also decides the rare case the sums cannot (installments after a tranche's early
-    repayment are settled, not overdue)."""
+    schedule fallen due before the branch's business date, and what approved payments have paid of each by
+    then. Payments fill installments oldest first, so a tranche owes an installment past due exactly when it
+    has paid less than what has fallen due, of principal or of interest, as long as some of its principal is
+    still outstanding. A tranche whose principal has all been repaid (one part of a combined loan) has its
+    later installments settled, not overdue: only such a tranche is read in full and its position computed."""
     # Read by customer alone and filtered here: with `state` in the WHERE clause SQLite, without planner
     # statistics, reads every active loan through the state index instead of these customers' few rows.
-    candidates = {(application_id, customer_id)
-                  for application_id, customer_id, state, due_principal, due_interest, paid_principal, paid_interest
-                  in session.execute(_OWED_BY_TRANCHE, {"customer_ids": customer_ids})
-                  if state == "ACTIVE" and (due_principal > paid_principal or due_interest > paid_interest)}
-    overdue = set()
-    for application_id, customer_id in candidates:
+    overdue, repaid_tranches = set(), set()
+    for (application_id, customer_id, state, scheduled_principal, due_principal, due_interest, paid_principal,
+         paid_interest) in session.execute(_OWED_BY_TRANCHE, {"customer_ids": customer_ids}):
+        if state != "ACTIVE" or (due_principal <= paid_principal and due_interest <= paid_interest):
+            continue
+        if scheduled_principal > paid_principal:
+            overdue.add(customer_id)
+        else:
+            repaid_tranches.add((application_id, customer_id))
+    for application_id, customer_id in repaid_tranches:
+        if customer_id in overdue:
+            continue
         loan = _load(session, application_id, lock=False)
         if any(item.position.days_past_due for item in _positions(session, loan, loan.branch.business_date)):
             overdue.add(customer_id)
@@ -1098,14 +1104,16 @@ def overdue_customers(session: Session, customer_ids: list[int]) -> set[int]:
 
 def _owed_by_tranche():
     """The statement `overdue_customers` sends, built once: per tranche of the customers' loans, the state,
-    what its current schedule has fallen due before the business date, and what approved payments paid."""
+    its current schedule's principal in all and what of it and of the interest has fallen due before the
+    business date, and what approved payments paid of each by then."""
     current_schedule = (select(LoanSchedule.id).join(Instruction, Instruction.id == LoanSchedule.instruction_id)
                         .where(LoanSchedule.tranche_id == LoanTranche.id, Instruction.status == "APPROVED")
                         .order_by(LoanSchedule.version.desc()).limit(1).correlate(LoanTranche).scalar_subquery())
 
-    def fallen_due(column):
+    def scheduled(column, *, fallen_due: bool):
         return (select(func.coalesce(func.sum(column), 0))
-                .where(LoanInstallment.schedule_id == current_schedule, LoanInstallment.due_date < Branch.business_date)
+                .where(LoanInstallment.schedule_id == current_schedule,
+                       *([LoanInstallment.due_date < Branch.business_date] if fallen_due else []))
                 .correlate(LoanTranche, Branch).scalar_subquery())
 
     def paid(column):
@@ -1116,7 +1124,9 @@ def _owed_by_tranche():
                 .correlate(LoanTranche, Branch).scalar_subquery())
 
     return (select(LoanApplication.id, LoanApplication.customer_id, LoanApplication.state,
-                   fallen_due(LoanInstallment.principal), fallen_due(LoanInstallment.interest),
+                   scheduled(LoanInstallment.principal, fallen_due=False),
+                   scheduled(LoanInstallment.principal, fallen_due=True),
+                   scheduled(LoanInstallment.interest, fallen_due=True),
                    paid(LoanPayment.principal), paid(LoanPayment.interest))
             .join(LoanTranche, LoanTranche.application_id == LoanApplication.id)
             .join(Branch, Branch.id == LoanApplication.branch_id)

@@ -492,3 +492,21 @@ def test_the_overdue_marker_sees_either_tranche_of_a_combined_loan(db, bank):
     tranches = {item.tranche: item.position.days_past_due for item in servicing(db, application.id).tranches}
     assert tranches["commercial"] == 0 and tranches["fund"] > 0
     assert customers.search(db, "王芳")[0].has_overdue
+
+
+def test_a_tranche_repaid_early_is_not_overdue_for_the_installments_after_its_repayment(db, bank):
+    who = borrower(db, bank, funds=150_000_00)
+    application = disbursed(db, bank, who, combined_terms())
+    days_pass(db, bank, 1)
+    repay(db, bank, who, application.id, kind="payoff", tranche="commercial")
+    fund = next(item for item in servicing(db, application.id).tranches if item.tranche == "fund")
+    repay(db, bank, who, application.id, amount=f"{fund.position.total_due / 100:.2f}", tranche="fund")
+    days_pass(db, bank, 33)  # past the second due date: the fund part owes it, the commercial part owes nothing
+    tranches = {item.tranche: item.position for item in servicing(db, application.id).tranches}
+    assert tranches["commercial"].outstanding_principal == 0 and tranches["commercial"].days_past_due == 0
+    assert tranches["fund"].days_past_due > 0
+    assert customers.search(db, "王芳")[0].has_overdue
+    fund = tranches["fund"]
+    repay(db, bank, who, application.id, amount=f"{fund.total_due / 100:.2f}", tranche="fund")
+    assert servicing(db, application.id).days_past_due == 0
+    assert not customers.search(db, "王芳")[0].has_overdue
