@@ -11,6 +11,7 @@ from teller.ui.widgets.table import Table
 
 
 class HelpScreen(ModalScreen[None]):
+    SHOWN_OVER_THE_LOCK = True  # the locked terminal's own keys are explained too (teller.ui.locking)
     BINDINGS = [Binding("escape,f1,q", "dismiss", N_("Close"))]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

@@ -2,7 +2,7 @@
 
 The language is chosen once per process (`--lang` / `TELLER_LANG`, default English). Catalogues are
 kept as `.po` files under `teller/locale/` and compiled in memory when loaded, so no compiled
-artefact is committed. Mark strings with `_()` where they are shown and `N_()` where they are
+artefact is committed. Babel's formatting loads with the first figure shown, not before the login screen. Mark strings with `_()` where they are shown and `N_()` where they are
 defined earlier (binding descriptions); Babel extracts both.
 """
 
@@ -12,10 +12,6 @@ import os
 from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
-
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from teller import clock
 
@@ -74,12 +70,16 @@ def N_(message: str) -> str:
     return message
 
 
-def _locale() -> Locale:
+def _locale():
+    from babel import Locale
+
     return Locale.parse(language())
 
 
 def format_amount(minor: int, currency: str = "CNY", *, symbol: bool = False) -> str:
     """An amount for display: grouping and decimals of the currency, in the current locale."""
+    from babel.numbers import format_currency, format_decimal, get_currency_precision
+
     digits = get_currency_precision(currency)
     value = Decimal(minor).scaleb(-digits)
     if symbol:
@@ -91,6 +91,8 @@ def format_amount(minor: int, currency: str = "CNY", *, symbol: bool = False) ->
 def format_day(day: date) -> str:
     """A business date: 2026-11-24 in English screens, 2026年11月24日 in Chinese ones."""
     if language() == "zh_CN":
+        from babel.dates import format_date
+
         return format_date(day, format="long", locale=_locale())
     return day.isoformat()
 

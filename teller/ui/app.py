@@ -23,7 +23,6 @@ from teller.ui import commands
 from teller.ui.locking import HoldsNavigationWhileLocked
 from teller.ui.palette import TellerCommands
 from screens.confirm import ConfirmScreen
-from screens.help import HelpScreen
 from screens.login import LoginScreen
 
 if TYPE_CHECKING:
@@ -171,6 +170,8 @@ class TellerApp(HoldsNavigationWhileLocked, App[Exception | None]):
         self.refresh_bindings()
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen
+
         title = getattr(self.screen, "HELP_TITLE", "") or N_("Teller workstation")
         self.push_screen(HelpScreen(_(title), self.screen.active_bindings))
 

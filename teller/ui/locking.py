@@ -17,11 +17,7 @@ from textual.await_complete import AwaitComplete
 from textual.dom import DOMNode, NoScreen
 from textual.screen import SystemModalScreen
 
-from screens.help import HelpScreen
 from screens.lock import LockScreen
-
-# What may open on top of the lock: help on its keys and the command palette, which offers signing out.
-SHOWN_OVER_THE_LOCK = (HelpScreen, SystemModalScreen)
 
 
 class HoldsNavigationWhileLocked:
@@ -63,7 +59,7 @@ class HoldsNavigationWhileLocked:
     def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):
         push = partial(super().push_screen, screen, callback, wait_for_dismiss, mode=mode)
         lock_index = self._lock_index()
-        if lock_index is None or (isinstance(screen, SHOWN_OVER_THE_LOCK)
+        if lock_index is None or (_shown_over_the_lock(screen)
                                   and not self._asked_from_under_the_lock(lock_index)):
             return push()
         if not wait_for_dismiss:
@@ -117,3 +113,8 @@ class HoldsNavigationWhileLocked:
         for answer in self._awaited:
             answer.cancel()
         self._awaited.clear()
+
+
+def _shown_over_the_lock(screen) -> bool:
+    """What may open on top of the lock: help on its keys, and the command palette (which offers signing out)."""
+    return getattr(screen, "SHOWN_OVER_THE_LOCK", False) or isinstance(screen, SystemModalScreen)
