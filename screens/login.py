@@ -76,10 +76,9 @@ class LoginScreen(TranslatedBindings, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="demo-codes")
     def refresh_demo_codes(self) -> None:
-        from teller import demo
-
         if (database := self.app.opened_ledger()) is None:
             return
+        from teller import demo  # after the ledger's thread has loaded the layers under it
         try:
             codes = demo.current_codes(database)
         except TellerError as error:
@@ -106,10 +105,9 @@ class LoginScreen(TranslatedBindings, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def authenticate(self, credentials: Credentials) -> None:
-        from teller import authentication, staff
-
         if (database := self.app.opened_ledger()) is None:
             return
+        from teller import authentication, staff  # after the ledger's thread has loaded the layers under them
         try:
             actor = authentication.authenticate(database, credentials.username, credentials.password,
                                                 credentials.code, self.app.terminal)
