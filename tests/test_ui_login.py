@@ -176,6 +176,7 @@ async def test_the_login_screen_shows_while_the_ledger_opens_and_signing_in_wait
         ledger_may_open.set()
         await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
         assert app.session.actor.username == "teller1"
+        await shows(pilot, "Teller1 (teller1)")  # the home screen is up before signing out
         app.action_sign_out()
         await shows(pilot, "Teller workstation: sign in", "Ledger: embedded SQLite file /srv/teller/ledger.sqlite3")
 
