@@ -2,8 +2,9 @@
 
 The language is chosen once per process (`--lang` / `TELLER_LANG`, default English). Catalogues are
 kept as `.po` files under `teller/locale/` and compiled in memory when loaded, so no compiled
-artefact is committed. Babel's formatting loads with the first figure shown, not before the login screen. Mark strings with `_()` where they are shown and `N_()` where they are
-defined earlier (binding descriptions); Babel extracts both.
+artefact is committed. Mark strings with `_()` where they are shown and `N_()` where they are
+defined earlier (binding descriptions); Babel extracts both. Babel itself loads with the first figure
+shown (or a translated catalogue), not before the login screen.
 """
 
 import gettext
