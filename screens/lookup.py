@@ -31,7 +31,7 @@ class LookupScreen(TellerScreen):
     DEFAULT_CSS = """
     #pick-hint { margin: 0 1; height: 1; text-style: bold; }
     #search { margin: 1 1 0 1; }
-    #search-hint { margin: 0 2; color: $text-muted; height: 1; }
+    #search-hint { margin: 0 2; color: $text-muted; height: 1; width: 1fr; }
     #results { margin: 0 1; }
     """
 
@@ -72,7 +72,7 @@ class LookupScreen(TellerScreen):
         query = event.value.strip()
         if not query:
             self.query_one("#results", DataTable).clear()
-            self.query_one("#search-hint", Static).update(_("Type to search. Enter opens the first result."))
+            self.show_hint(_("Type to search. Enter opens the first result."))
             return
         self.search(query)
 
@@ -93,11 +93,15 @@ class LookupScreen(TellerScreen):
                                                         (_("PENDING"), hit.has_pending)) if present)
             table.add_row(hit.name, hit.masked_id, hit.masked_mobile, _(SEGMENT_NAMES.get(hit.segment, hit.segment)),
                           flags, key=str(hit.id))
-        hint = _("{count} found. Enter opens the first; Down moves into the list.").format(count=len(message.hits))
-        self.query_one("#search-hint", Static).update(hint if message.hits else _("No customer matches."))
+        self.show_hint(_("{count} found. Enter opens the first; Down moves into the list.").format(
+            count=len(message.hits)) if message.hits else _("No customer matches."))
+
+    def show_hint(self, hint: str) -> None:
+        """The line under the search box: one line of fixed size, so changing it needs no new layout."""
+        self.query_one("#search-hint", Static).update(hint, layout=False)
 
     def on_lookup_screen_failed(self, message: Failed) -> None:
-        self.query_one("#search-hint", Static).update(message.reason)
+        self.show_hint(message.reason)
 
     @on(Input.Submitted, "#search")
     def open_first(self) -> None:

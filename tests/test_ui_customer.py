@@ -257,6 +257,23 @@ async def test_notes_are_added_with_f5_and_shown_at_once(ui):
         assert when == format_moment(saved.created_at)  # the branch's clock, not the stored UTC
 
 
+
+async def test_notes_show_brackets_as_typed_not_as_markup(ui):
+    """A note is shown exactly as the teller typed it: text in square brackets is neither styling nor an
+    error (a stray closing tag once stopped the customer's file from drawing)."""
+    typed = "Paid [/b] back; ask for [red] slip [Jr]"
+    customers.add_note(ui.db, ui.bank.teller, ui.customer_ids["王芳"], typed)
+    app = make_app(ui)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_file(pilot, "wf")
+        app.screen.query_one("#file-tabs").active = "tab-notes"
+        await wait_until(pilot, lambda: loaded(app) and app.screen.query_one("#notes", DataTable).row_count == 1)
+        await pilot.pause()
+        [[_when, _by, text]] = table_rows(app, "#notes")
+        assert text == typed
+        await shows(pilot, typed)
+
 # --- Creating a customer -------------------------------------------------------------------------------
 
 

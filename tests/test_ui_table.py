@@ -1,38 +1,53 @@
 """The workstation's table draws plain cells directly instead of through Rich: what a teller sees must be
-exactly what Textual's own DataTable draws, cell for cell and style for style, in every cursor and focus
-state, for Chinese, Latin, cropped, empty, padded and marked-up text."""
+exactly what Textual's own DataTable draws (given the strings as plain text), cell for cell and style for
+style, header included, in every cursor and focus state, for Chinese, Latin, cropped, empty, padded,
+marked-up, justified and styled text."""
 
+import pytest
+from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.widgets import DataTable, Input
 
 from teller.ui.widgets.table import Table
 
 CELLS = ["王芳", "Lucas Martin", "110101********1234", "  leading", "trailing  ", "很长的中文名字超过宽度的情况",
-         "abcdefghijklmnopqrstuvwxyz" * 2, "", "¥1,234.56", "[b]marked up[/b]", "tab\there", "VIP 逾期"]
+         "abcdefghijklmnopqrstuvwxyz" * 2, "", "¥1,234.56", "[b]not markup[/b]", Text.from_markup("[b]marked up[/b]"),
+         "tab\there", "VIP 逾期",
+         Text("¥98.00", justify="right"), Text("centred", justify="center"), Text("bold", style="bold")]
 
 
 class SideBySide(App[None]):
-    """Textual's DataTable and the workstation's Table holding the same rows, in fixed and automatic columns."""
+    """Textual's DataTable and the workstation's Table holding the same rows, in fixed and automatic columns,
+    with or without zebra stripes."""
+
+    def __init__(self, zebra_stripes: bool) -> None:
+        super().__init__()
+        self.zebra_stripes = zebra_stripes
 
     def compose(self) -> ComposeResult:
         yield Input(id="elsewhere")
-        for table in (DataTable(id="textual", cursor_type="row", zebra_stripes=True),
-                      Table(id="teller", cursor_type="row", zebra_stripes=True)):
+        for table in (DataTable(id="textual", cursor_type="row", zebra_stripes=self.zebra_stripes),
+                      Table(id="teller", cursor_type="row", zebra_stripes=self.zebra_stripes)):
             table.add_column("Name", width=6)
             table.add_column("ID number")
             table.add_column("Flags", width=9)
             for index, cell in enumerate(CELLS):
+                if isinstance(table, DataTable) and not isinstance(table, Table) and isinstance(cell, str):
+                    cell = Text(cell, end="")  # what the workstation's Table makes of a string
                 table.add_row(cell, cell, cell, key=str(index))
             yield table
 
 
 def drawn(table: DataTable) -> list[list[tuple]]:
-    return [[(segment.text, segment.style) for segment in table.render_line(y).simplify()]
-            for y in range(len(CELLS) + 1)]
+    """The table's lines as one repaint draws them (header and every row)."""
+    lines = table.render_lines(Region(0, 0, table.size.width, len(CELLS) + 1))
+    return [[(segment.text, segment.style) for segment in line.simplify()] for line in lines]
 
 
-async def test_plain_cells_are_drawn_exactly_as_textual_draws_them():
-    app = SideBySide()
+@pytest.mark.parametrize("zebra_stripes", [True, False], ids=["zebra", "plain"])
+async def test_plain_cells_are_drawn_exactly_as_textual_draws_them(zebra_stripes):
+    app = SideBySide(zebra_stripes)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         textual, teller = app.query_one("#textual", DataTable), app.query_one("#teller", Table)

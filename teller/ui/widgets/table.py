@@ -1,4 +1,8 @@
-"""The workstation's data table: Textual's DataTable with two changes.
+"""The workstation's data table: Textual's DataTable with four changes.
+
+Text shown as it was typed: Textual reads a cell given as a string as Rich markup, so a note reading
+"paid [/b] back" stopped the customer's file from drawing and "[red]" in a name turned it red. Cells given
+as strings are kept as plain `Text`, never parsed.
 
 Re-rendered when its automatic column widths grow: Textual 8's DataTable measures new rows when it is next
 idle, but caches the lines it rendered before that under the same key; a repaint that falls between adding
@@ -6,12 +10,16 @@ rows and that idle moment (a worker's answer arriving while the screen repaints)
 with the old, narrower columns until something else changes it. Clearing the caches when the widths change
 puts the whole table back in sight.
 
-Plain cells drawn directly: a one-line cell of unstyled text (every cell the workstation shows) becomes one
-segment, cropped and padded by terminal cells (CJK characters count two), in exactly the style the generic
-path would give it (the cell's pre style under its cursor/hover post style). The generic path renders each
-cell through Rich's padding and styling machinery, which was most of the time between a keystroke and the
-lookup's painted results (docs/benchmarks.md). Anything else (markup spans, wrapping rows, labels, headers)
-takes the generic path."""
+Plain cells drawn directly: a one-line cell of unstyled, left-aligned text (every cell and column label the
+workstation shows) becomes one segment, cropped and padded by terminal cells (CJK characters count two), in
+exactly the style the generic path would give it (the cell's pre style under its cursor/hover post style).
+The generic path renders each cell through Rich's padding and styling machinery, which was most of the time
+between a keystroke and the lookup's painted results (docs/benchmarks.md). Anything else (markup spans,
+justified or wrapping text, labels, fixed rows and columns) takes the generic path.
+
+Styles worked out once per repaint: DataTable asks for its own Rich style and its components' (header,
+odd and even rows) for every line it draws, and each answer walks the widget's ancestors. Within one
+`render_lines` pass none of them can change, so the first answer serves the rest of the pass."""
 
 from collections.abc import Iterable
 
@@ -19,11 +27,56 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.css.styles import RenderStyles
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 
+class _PassStyles:
+    """A component's styles as one repaint reads them: its Rich style worked out once."""
+
+    def __init__(self, styles: RenderStyles) -> None:
+        self._styles = styles
+        self.rich_style = styles.rich_style
+
+    def __getattr__(self, name: str):
+        return getattr(self._styles, name)
+
+
 class Table(DataTable):
+    _pass_styles: dict[tuple[str, ...], object] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_styles = None
+
+    @property
+    def rich_style(self) -> Style:
+        if self._pass_styles is None:
+            return super().rich_style
+        style = self._pass_styles.get(())
+        if style is None:
+            style = self._pass_styles[()] = super().rich_style
+        return style
+
+    def get_component_styles(self, *names: str) -> RenderStyles:
+        if self._pass_styles is None:
+            return super().get_component_styles(*names)
+        styles = self._pass_styles.get(names)
+        if styles is None:
+            styles = self._pass_styles[names] = _PassStyles(super().get_component_styles(*names))
+        return styles
+
+    def add_row(self, *cells: object, height: int | None = 1, key: str | None = None,
+                label: object = None) -> RowKey:
+        return super().add_row(*(Text(cell, end="") if isinstance(cell, str) else cell for cell in cells),
+                               height=height, key=key, label=label)
+
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         before = [column.get_render_width(self) for column in self.ordered_columns]
         super()._update_dimensions(new_rows)
@@ -33,17 +86,19 @@ class Table(DataTable):
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
-        if row_index < 0 or column_index < 0 or column_index < self.fixed_columns or row_index < self.fixed_rows:
+        header = row_index == -1
+        if column_index < self.fixed_columns or (not header and row_index < self.fixed_rows):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        row = self.rows.get(row_key)
-        if row is None or row.height != 1:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if header:
+            height = self.header_height
+        else:
+            row = self.rows.get(self._row_locations.get_key(row_index))
+            height = 0 if row is None else row.height
         cell = self._get_row_renderables(row_index).cells[column_index]
-        if not isinstance(cell, Text) or cell.spans or cell.style or not _plain_line(cell.plain):
+        if height != 1 or not _plain(cell):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         component_style, post_style = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            header, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
         style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
         padding = " " * self.cell_padding
@@ -52,6 +107,7 @@ class Table(DataTable):
         return [[Segment(text, style + post_style if post_style else style)]]
 
 
-def _plain_line(text: str) -> bool:
-    """One line of printable text, as the generic path would draw it unchanged."""
-    return text.isprintable()
+def _plain(cell: object) -> bool:
+    """One line of unstyled, left-aligned printable text, as the generic path would draw it unchanged."""
+    return (isinstance(cell, Text) and not cell.spans and not cell.style and cell.justify in (None, "left", "default")
+            and cell.plain.isprintable())
