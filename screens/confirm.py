@@ -26,7 +26,7 @@ class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="question")
+            yield Static(self.question, id="question", markup=False)
             with Horizontal():
                 yield Button(_("Yes (Y)"), id="yes", variant="warning")
                 yield Button(_("No (N)"), id="no", variant="primary")
