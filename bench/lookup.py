@@ -139,7 +139,8 @@ class Driver:
         else:
             import psycopg
 
-            self.connection = psycopg.connect(raw_url(db.url))
+            # As Teller reads (teller.db): READ COMMITTED statements outside a transaction.
+            self.connection = psycopg.connect(raw_url(db.url), autocommit=True)
 
     def replay(self, statements: list[tuple[str, object]]) -> None:
         if self.sqlite:
