@@ -54,9 +54,8 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def _refuse_writes_when_reading(connection, _cursor, statement: str, _parameters, _context, _executemany) -> None:
-    if (connection.get_execution_options().get("teller_readonly", False)
-            and statement.lstrip()[:6].upper() not in ("SELECT", "BEGIN")):
+def _refuse_writes(_connection, _cursor, statement: str, _parameters, _context, _executemany) -> None:
+    if statement.lstrip()[:6].upper() not in ("SELECT", "BEGIN"):
         raise LedgerGuardError(f"a read-only unit of work cannot write: {statement[:80]}")
 
 
@@ -92,7 +91,7 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             read_engine = read_engine.execution_options(isolation_level="AUTOCOMMIT")
-        event.listen(self.engine, "before_cursor_execute", _refuse_writes_when_reading)
+        event.listen(read_engine, "before_cursor_execute", _refuse_writes)  # on reads alone
         info = {"audit_key": keys.derive(secret_key, "audit")}
         self._write_sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._read_sessions = sessionmaker(read_engine, expire_on_commit=False, info=info)
