@@ -15,8 +15,8 @@ The queries are drawn (seeded) from the ledger's own customers, so each finds so
 
 Teller's figure is the wall time of one `customers.search(db, query)` call (20 results, as the lookup
 screen asks). The floor is the same SQL statements that call sent, captured from the driver and replayed
-through the DB-API driver alone (sqlite3 or psycopg) on the same database, in one transaction: what the
-database needs for the answer, without Teller's Python around it. Every captured statement is also run
+through the DB-API driver alone (sqlite3 or psycopg) on the same database, as Teller sends them (in one
+transaction on SQLite, outside one on PostgreSQL): what the database needs for the answer, without Teller's Python around it. Every captured statement is also run
 under EXPLAIN QUERY PLAN (SQLite) or EXPLAIN (PostgreSQL); a full scan (SQLite ``SCAN t`` without an
 index, PostgreSQL ``Seq Scan``) of a table of ``--scan-rows`` rows or more (default 50,000) is reported
 as a plan problem and makes the run exit 1. Smaller tables may rightly be read whole (the generated
