@@ -11,8 +11,8 @@ before it commits. A connection is not checked before each use; the unit of work
 runs again on a fresh one. A unit of work whose connection drops while it commits is not run again: it may
 have been committed, and the teller is told the ledger cannot be reached.
 
-A read-only unit of work cannot write: any statement other than a SELECT on its connection is refused
-before it is sent.
+A read-only unit of work cannot write: any statement on its connection but a SELECT (or WITH … SELECT) is
+refused before it is sent.
 """
 
 import time
@@ -55,7 +55,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _refuse_writes(_connection, _cursor, statement: str, _parameters, _context, _executemany) -> None:
-    if statement.lstrip()[:6].upper() not in ("SELECT", "BEGIN"):
+    """On a read-only unit of work's connection: anything but a read is a programming mistake."""
+    if statement.split(None, 1)[0].upper() not in ("SELECT", "WITH", "BEGIN"):
         raise LedgerGuardError(f"a read-only unit of work cannot write: {statement[:80]}")
 
 

@@ -32,6 +32,9 @@ def test_a_read_only_unit_of_work_cannot_write_even_after_reading(db, bank):
     with pytest.raises(LedgerGuardError, match="read-only unit of work cannot write"):
         db.run(reads_then_writes, readonly=True)
     assert _notes(db) == 0
+    recent = select(CustomerNote.id).cte("recent")
+    assert db.run(lambda session: session.execute(select(func.count()).select_from(recent)).scalar_one(),
+                  readonly=True) == 0  # reading through a CTE (WITH … SELECT) is reading
     customers.add_note(db, bank.teller, customer_id, "written by a unit of work that may write")
     assert _notes(db) == 1
 
