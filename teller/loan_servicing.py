@@ -1086,7 +1086,7 @@ def overdue_customers(session: Session, customer_ids: list[int]) -> set[int]:
     # statistics, reads every active loan through the state index instead of these customers' few rows.
     overdue, repaid_tranches = set(), set()
     for (application_id, customer_id, state, scheduled_principal, due_principal, due_interest, paid_principal,
-         paid_interest) in session.execute(_OWED_BY_TRANCHE, {"customer_ids": customer_ids}):
+         paid_interest) in session.connection().execute(_OWED_BY_TRANCHE, {"customer_ids": customer_ids}):
         if state != "ACTIVE" or (due_principal <= paid_principal and due_interest <= paid_interest):
             continue
         if scheduled_principal > paid_principal:
