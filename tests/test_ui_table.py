@@ -19,16 +19,16 @@ CELLS = ["王芳", "Lucas Martin", "110101********1234", "  leading", "trailing 
 
 class SideBySide(App[None]):
     """Textual's DataTable and the workstation's Table holding the same rows, in fixed and automatic columns,
-    with or without zebra stripes."""
+    with or without zebra stripes, with a row or a cell cursor."""
 
-    def __init__(self, zebra_stripes: bool) -> None:
+    def __init__(self, zebra_stripes: bool, cursor_type: str) -> None:
         super().__init__()
-        self.zebra_stripes = zebra_stripes
+        self.zebra_stripes, self.cursor_type = zebra_stripes, cursor_type
 
     def compose(self) -> ComposeResult:
         yield Input(id="elsewhere")
-        for table in (DataTable(id="textual", cursor_type="row", zebra_stripes=self.zebra_stripes),
-                      Table(id="teller", cursor_type="row", zebra_stripes=self.zebra_stripes)):
+        for table in (DataTable(id="textual", cursor_type=self.cursor_type, zebra_stripes=self.zebra_stripes),
+                      Table(id="teller", cursor_type=self.cursor_type, zebra_stripes=self.zebra_stripes)):
             table.add_column("Name", width=6)
             table.add_column("ID number")
             table.add_column("Flags", width=9)
@@ -45,9 +45,10 @@ def drawn(table: DataTable) -> list[list[tuple]]:
     return [[(segment.text, segment.style) for segment in line.simplify()] for line in lines]
 
 
-@pytest.mark.parametrize("zebra_stripes", [True, False], ids=["zebra", "plain"])
-async def test_plain_cells_are_drawn_exactly_as_textual_draws_them(zebra_stripes):
-    app = SideBySide(zebra_stripes)
+@pytest.mark.parametrize(("zebra_stripes", "cursor_type"), [(True, "row"), (False, "row"), (True, "cell")],
+                         ids=["zebra-rows", "plain-rows", "zebra-cells"])
+async def test_plain_cells_are_drawn_exactly_as_textual_draws_them(zebra_stripes, cursor_type):
+    app = SideBySide(zebra_stripes, cursor_type)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         textual, teller = app.query_one("#textual", DataTable), app.query_one("#teller", Table)

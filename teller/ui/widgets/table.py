@@ -17,21 +17,26 @@ The generic path renders each cell through Rich's padding and styling machinery,
 between a keystroke and the lookup's painted results (docs/benchmarks.md). Anything else (markup spans,
 justified or wrapping text, labels, fixed rows and columns) takes the generic path.
 
-Styles worked out once per repaint: DataTable asks for its own Rich style and its components' (header,
-odd and even rows) for every line it draws, and each answer walks the widget's ancestors. Within one
-`render_lines` pass none of them can change, so the first answer serves the rest of the pass."""
+Styles and columns worked out once per repaint: DataTable asks for its own Rich style, background colours
+and its components' styles (header, odd and even rows) for every line it draws, each answer walking the
+widget's ancestors, and sorts its columns again for every cell. Within one `render_lines` pass none of
+them can change, so the first answer serves the rest of the pass."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.css.styles import RenderStyles
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import Column, RowKey
+
+T = TypeVar("T")
 
 
 class _PassStyles:
@@ -46,31 +51,39 @@ class _PassStyles:
 
 
 class Table(DataTable):
-    _pass_styles: dict[tuple[str, ...], object] | None = None
+    _this_pass: dict[object, object] | None = None  # during `render_lines`: what the pass has worked out
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._pass_styles = {}
+        self._this_pass = {}
         try:
             return super().render_lines(crop)
         finally:
-            self._pass_styles = None
+            self._this_pass = None
+
+    def _for_this_pass(self, key: object, work: Callable[[], T]) -> T:
+        """`work()`'s answer, worked out once per repaint (and every time outside one)."""
+        if self._this_pass is None:
+            return work()
+        if key not in self._this_pass:
+            self._this_pass[key] = work()
+        return self._this_pass[key]
 
     @property
     def rich_style(self) -> Style:
-        if self._pass_styles is None:
-            return super().rich_style
-        style = self._pass_styles.get(())
-        if style is None:
-            style = self._pass_styles[()] = super().rich_style
-        return style
+        return self._for_this_pass("rich_style", lambda: DataTable.rich_style.fget(self))
+
+    @property
+    def background_colors(self) -> tuple[Color, Color]:
+        return self._for_this_pass("background_colors", lambda: DataTable.background_colors.fget(self))
+
+    @property
+    def ordered_columns(self) -> list[Column]:
+        return self._for_this_pass("ordered_columns", lambda: DataTable.ordered_columns.fget(self))
 
     def get_component_styles(self, *names: str) -> RenderStyles:
-        if self._pass_styles is None:
+        if self._this_pass is None:
             return super().get_component_styles(*names)
-        styles = self._pass_styles.get(names)
-        if styles is None:
-            styles = self._pass_styles[names] = _PassStyles(super().get_component_styles(*names))
-        return styles
+        return self._for_this_pass(names, lambda: _PassStyles(DataTable.get_component_styles(self, *names)))
 
     def add_row(self, *cells: object, height: int | None = 1, key: str | None = None,
                 label: object = None) -> RowKey:
