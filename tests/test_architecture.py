@@ -1,6 +1,7 @@
 """The layers are executable: the import-linter contracts in pyproject.toml run with the tests, and what the
 workstation loads before its first screen is checked here."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,19 @@ def test_the_login_screen_paints_before_the_database_layer_loads():
                 ("sqlalchemy", "models", "psycopg", "argon2", "keyring", "cryptography", "reportlab")], loaded
     assert "screens.login" in loaded and "teller.ui.app" in loaded
     assert not {"teller.cli_commands", "teller.db", "teller.authentication", "screens.lookup"} & set(loaded)
+
+
+def _frame_rate(environment: dict[str, str]) -> int:
+    return int(subprocess.run([sys.executable, "-c", (
+        "from teller import cli\n"
+        "from textual import constants\n"
+        "print(constants.MAX_FPS)"
+    )], capture_output=True, text=True, check=True, env=environment).stdout)
+
+
+def test_the_workstation_paints_up_to_120_frames_a_second_unless_told_otherwise():
+    """Textual holds a change until its next frame: the workstation asks for frames twice as often as
+    Textual's default of 60, so search results wait at most about 8 ms for theirs; TEXTUAL_FPS still wins."""
+    environment = {name: value for name, value in os.environ.items() if name != "TEXTUAL_FPS"}
+    assert _frame_rate(environment) == 120
+    assert _frame_rate({**environment, "TEXTUAL_FPS": "30"}) == 30
