@@ -153,7 +153,6 @@ class Driver:
             for statement, parameters in statements:
                 cursor.execute(statement, parameters)
                 cursor.fetchall()
-        self.connection.commit()
 
     def table_rows(self) -> dict[str, int]:
         if self.sqlite:
@@ -162,9 +161,7 @@ class Driver:
             return {table: self.connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
         with self.connection.cursor() as cursor:
             cursor.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r'")
-            rows = dict(cursor.fetchall())
-        self.connection.rollback()
-        return rows
+            return dict(cursor.fetchall())
 
     def full_scans(self, statement: str, parameters: object, big_tables: set[str]) -> list[str]:
         """The plan lines that read a whole big table rather than use an index."""
@@ -175,7 +172,6 @@ class Driver:
             with self.connection.cursor() as cursor:
                 cursor.execute("EXPLAIN " + statement, parameters)
                 lines = [row[0].strip() for row in cursor.fetchall()]
-            self.connection.rollback()
             scans = [re.search(r"Seq Scan on (\w+)", line) for line in lines]
         return [line for line, scan in zip(lines, scans, strict=True) if scan and scan[1] in big_tables]
 

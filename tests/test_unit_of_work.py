@@ -21,13 +21,17 @@ def _customer(db, bank) -> int:
     return customers.create_customer(db, bank.teller, WANG_FANG)
 
 
+def _insert_note(session, bank, customer_id: int, text: str) -> None:
+    session.execute(insert(CustomerNote).values(customer_id=customer_id, staff_id=bank.teller.staff_id,
+                                                created_at=func.now(), text=text))
+
+
 def test_a_read_only_unit_of_work_cannot_write_even_after_reading(db, bank):
     customer_id = _customer(db, bank)
 
     def reads_then_writes(session):
         session.execute(select(CustomerNote.id)).all()
-        session.execute(insert(CustomerNote).values(customer_id=customer_id, staff_id=bank.teller.staff_id,
-                                                    created_at=func.now(), text="slipped in"))
+        _insert_note(session, bank, customer_id, "slipped in")
 
     with pytest.raises(LedgerGuardError, match="read-only unit of work cannot write"):
         db.run(reads_then_writes, readonly=True)
@@ -60,8 +64,7 @@ def test_a_unit_of_work_that_finds_its_connection_gone_runs_again(db, bank, read
     def work(session):
         attempts.append(_backend_pid(session))
         if not readonly:
-            session.execute(insert(CustomerNote).values(customer_id=customer_id, staff_id=bank.teller.staff_id,
-                                                        created_at=func.now(), text="after the restart"))
+            _insert_note(session, bank, customer_id, "after the restart")
         return session.scalar(select(func.count()).select_from(CustomerNote))
 
     assert db.run(work, readonly=readonly) == (0 if readonly else 1)
@@ -77,8 +80,7 @@ def test_a_connection_lost_while_committing_is_not_run_again(db, bank):
 
     def work(session):
         attempts.append(1)
-        session.execute(insert(CustomerNote).values(customer_id=customer_id, staff_id=bank.teller.staff_id,
-                                                    created_at=func.now(), text="lost at commit"))
+        _insert_note(session, bank, customer_id, "lost at commit")
         _terminate(_backend_pid(session))
 
     with pytest.raises(ConfigError, match="cannot reach the ledger database"):
