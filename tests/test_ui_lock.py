@@ -68,10 +68,11 @@ async def unlocked(pilot) -> None:
 
 
 async def test_idle_lock_hides_the_customer_data_and_the_same_user_unlocks(ui):
-    app = make_app(ui, idle_seconds=1.0)
+    app = make_app(ui, idle_seconds=4.0)  # idleness checked every second
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_quickly(pilot, ui)
-        await find_wang(pilot)
+        await find_wang(pilot)  # on a busy machine signing in and searching could take a short idle limit
+        app.idle_seconds = 1.0  # the teller steps away from the results
         await wait_until(pilot, lambda: app.is_locked)
         await pilot.pause()
         await assert_customer_data_hidden(pilot)
