@@ -1,11 +1,11 @@
 """Customers: lookup, the customer file, creating and editing customers, notes, and accounts for them.
 
-Search runs only index-backed, LIMITed queries, so it stays fast at a million customers: prefix ranges
-`col >= p AND col < p || U+10FFFF` over bytewise-ordered search keys (name, pinyin, given name, ID number,
-phone number, account number), equality on a phone's last four digits, and for substrings of three or more
-characters the FTS5 trigram table (SQLite) or the pg_trgm index (PostgreSQL). Exact matches rank
-first, then prefix matches, then given names (小芳 for 王小芳: two characters, too few for a trigram), then
-substrings.
+Search sends one statement of index-backed, LIMITed lookups, so it stays fast at a million customers:
+prefix ranges `col >= p AND col < p || U+10FFFF` over bytewise-ordered search keys (name, pinyin, given
+name, ID number, phone number, account number), equality on a phone's last four digits, and for
+substrings of three or more characters the FTS5 trigram table (SQLite) or the pg_trgm index (PostgreSQL).
+Exact matches rank first, then prefix matches, then given names (小芳 for 王小芳: two characters, too few
+for a trigram), then substrings.
 
 A customer's ID document, birth date, gender and registered mobile protect later transactions: editing
 them creates a PENDING customer change that applies only when a different user with checker authority
@@ -18,7 +18,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, delete, select, text
+from sqlalchemy import (
+    Integer, String, and_, bindparam, case, column, delete, func, literal_column, select, text, union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,7 +40,7 @@ from teller.db import Database
 from teller.errors import ApprovalError, InputError, status_name
 from teller.i18n import N_, _, format_day
 from teller.instructions import CHECKER_ROLES, MAKER_ROLES
-from teller.loan_servicing import customer_loans_in, overdue_customers
+from teller.loan_servicing import OVERDUE, TO_CONFIRM, customer_loans_in, overdue_customers, overdue_marker
 from teller.loans import CustomerLoan
 
 ID_TYPES_BY_KIND = {"individual": ("resident_id", "passport"), "company": ("uscc",)}
@@ -874,14 +876,94 @@ def recent_transactions(
 # Ranks: an exact match, then a prefix match (of a name, pinyin or number), then a given name, then a substring.
 EXACT, PREFIX, GIVEN_NAME, SUBSTRING = 0, 1, 2, 3
 
-# Search statements are built once, with bound parameters, and run on the session's connection (Core):
-# building a statement and the ORM's execute path cost more than the index lookups themselves.
-_PREFIX_STATEMENTS: dict[tuple, object] = {}
-_NAME_FTS = text(f"SELECT rowid FROM {NAME_FTS_TABLE} WHERE {NAME_FTS_TABLE} MATCH :phrase LIMIT :limit")
-_NAME_LIKE = (select(Customer.id).where(Customer.name_key.like(bindparam("pattern"), escape="\\"))
-              .limit(bindparam("limit")))
-_LAST_FOUR = (select(CustomerPhone.customer_id).where(CustomerPhone.last_four == bindparam("last_four"))
-              .order_by(CustomerPhone.id).limit(bindparam("limit")))
+# Keys read by prefix: (key column, customer id column, conditions every such lookup adds).
+_PREFIX_KEYS = {
+    "name": (Customer.name_key, Customer.id, ()),
+    "pinyin": (Customer.pinyin_full, Customer.id, ()),
+    "pinyin_initials": (Customer.pinyin_initials, Customer.id, ()),
+    "id_number": (Customer.id_number, Customer.id, ()),
+    "mobile": (CustomerPhone.number, CustomerPhone.customer_id, ()),
+    "account": (Account.number, Account.customer_id, (Account.customer_id.is_not(None),)),
+    "loan": (LoanApplication.number, LoanApplication.customer_id, ()),
+}
+# The other keys' hits rank the same whatever they hold.
+_FIXED_RANKS = {"given_name": GIVEN_NAME, "mobile_last_four": PREFIX, "name_substring": SUBSTRING}
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _is_latin(query: str) -> bool:
+    return query.isascii() and any(character.isalpha() for character in query) and all(
+        character.isalpha() or character in " '-." for character in query)
+
+
+def _lookups(query: str) -> list[tuple[str, str]]:
+    """(key, value) for every index-backed lookup the query's shape calls for, in order of preference."""
+    key = name_key(query)
+    compact = identifiers.compact(query).upper()
+    if re.fullmatch(r"\+?[0-9]+X?", compact):
+        number = compact.lstrip("+")
+        found = [("id_number", number)]
+        phone = identifiers.phone_digits(compact)
+        if phone.isdigit():
+            found += [("mobile_last_four", phone)] if len(phone) == 4 else []
+            found += [("mobile", phone)]
+        return found + ([("account", number)] if number.isdigit() else [])
+    if re.fullmatch(r"[0-9A-Z]+", compact) and any(character.isdigit() for character in compact):
+        return [("id_number", compact), ("account", compact), ("loan", compact)]
+    found = [("name", key)]
+    if _is_latin(key):
+        letters = re.sub(r"[^a-z]", "", key)
+        found += [("pinyin", letters), ("pinyin_initials", letters)]
+    if len(key) >= MIN_GIVEN_NAME and chinese_names.is_chinese(key):
+        found += [("given_name", key)]
+    if len(key) >= MIN_SUBSTRING:
+        found += [("name_substring", key)]
+    return found
+
+
+def _lookup_arm(part: int, lookup: str, dialect: str):
+    """Lookup number `part` of a search as one arm of its UNION ALL: (part, rank, value, customer_id) for at
+    most `limit` rows read in the key's index order. Its parameters carry the part's number (`_arm_values`)."""
+    prefix, upper, limit = bindparam(f"prefix_{part}"), bindparam(f"upper_{part}"), bindparam("limit")
+    if lookup in _PREFIX_KEYS:
+        key, customer_id, extra = _PREFIX_KEYS[lookup]
+        inner = (select(customer_id.label("customer_id"), key.label("value"))
+                 .where(key >= prefix, key < upper, *extra).order_by(key).limit(limit))
+    elif lookup == "given_name":  # exact given names first, then longer ones, each in the order customers came
+        inner = (select(Customer.id.label("customer_id"), Customer.given_name_key.label("value"))
+                 .where(Customer.given_name_key >= prefix, Customer.given_name_key < upper)
+                 .order_by(Customer.given_name_key, Customer.id).limit(limit))
+    elif lookup == "mobile_last_four":
+        inner = (select(CustomerPhone.customer_id.label("customer_id"), CustomerPhone.number.label("value"))
+                 .where(CustomerPhone.last_four == bindparam(f"last_four_{part}"))
+                 .order_by(CustomerPhone.id).limit(limit))
+    elif dialect == "sqlite":  # a name substring, from the FTS5 trigram table (its rowid is the customer's id)
+        inner = text(f"SELECT rowid AS customer_id, '' AS value FROM {NAME_FTS_TABLE}"
+                     f" WHERE {NAME_FTS_TABLE} MATCH :phrase_{part} LIMIT :limit").columns(
+            column("customer_id", Integer), column("value", String))
+    else:  # a name substring, through the pg_trgm index
+        inner = (select(Customer.id.label("customer_id"), literal_column("''", String).label("value"))
+                 .where(Customer.name_key.like(bindparam(f"pattern_{part}"), escape="\\")).limit(limit))
+    arm = inner.subquery(f"part_{part}")
+    rank = (case((arm.c.value == prefix, EXACT), else_=PREFIX) if lookup in _PREFIX_KEYS
+            else literal_column(str(_FIXED_RANKS[lookup])))
+    return select(literal_column(str(part)).label("part"), rank.label("rank"), arm.c.value, arm.c.customer_id)
+
+
+def _arm_values(part: int, lookup: str, value: str, dialect: str) -> dict:
+    """The parameters of `_lookup_arm(part, lookup, dialect)` for the typed `value`."""
+    if lookup == "mobile_last_four":
+        return {f"last_four_{part}": value}
+    if lookup != "name_substring":
+        return {f"prefix_{part}": value, f"upper_{part}": value + _TOP}
+    if dialect == "sqlite":
+        return {f"phrase_{part}": '"' + value.replace('"', '""') + '"'}
+    return {f"pattern_{part}": f"%{_escape_like(value)}%"}
+
+
 # Whether a customer has a pending, unexpired instruction: from their accounts (by customer), to the pending
 # instructions on each account (by account), to each instruction's expiry (by key). The link table holds
 # pending instructions only, so the bank's other pending instructions are never read.
@@ -892,115 +974,32 @@ _HAS_PENDING = (
     .where(Account.customer_id == Customer.id, Instruction.expires_at > bindparam("now"))
     .exists()
 )
-_HIT_ROWS = (
-    select(Customer.id, Customer.kind, Customer.name, Customer.id_number, Customer.segment,
-           CustomerPhone.number.label("mobile"), _HAS_PENDING.label("has_pending"))
-    .outerjoin(CustomerPhone, and_(CustomerPhone.customer_id == Customer.id, CustomerPhone.is_registered))
-    .where(Customer.id.in_(bindparam("ids", expanding=True)))
-)
+_SEARCH_STATEMENTS: dict[tuple, object] = {}
 
 
-def _prefix(column):
-    """`column` starts with the bound `prefix` (`upper` is prefix + _TOP): an index range."""
-    return and_(column >= bindparam("prefix"), column < bindparam("upper"))
-
-
-# Given names in (given name, id) order: exact ones first, then longer ones, each in the order customers came.
-_GIVEN_NAME = (select(Customer.id).where(_prefix(Customer.given_name_key))
-               .order_by(Customer.given_name_key, Customer.id).limit(bindparam("limit")))
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-@dataclass(frozen=True)
-class _Match:
-    customer_id: int
-    rank: int
-    matched_on: str
-
-
-def _by_prefix(session: Session, column, id_column, prefix: str, limit: int, matched_on: str, *extra) -> list[_Match]:
-    """Up to `limit` (id, key) in key order where the key starts with `prefix`; the statement is built on
-    the first use of each `matched_on` (a kind of key always comes with the same `extra` conditions)."""
-    statement = _PREFIX_STATEMENTS.get((matched_on, column))
-    if statement is None:
-        statement = _PREFIX_STATEMENTS[(matched_on, column)] = (
-            select(id_column, column).where(_prefix(column), *extra).order_by(column).limit(bindparam("limit")))
-    rows = session.connection().execute(statement, {"prefix": prefix, "upper": prefix + _TOP, "limit": limit}).all()
-    return [_Match(customer_id, EXACT if value == prefix else PREFIX, matched_on) for customer_id, value in rows]
-
-
-def _by_given_name(session: Session, query: str, limit: int) -> list[_Match]:
-    ids = session.connection().execute(
-        _GIVEN_NAME, {"prefix": query, "upper": query + _TOP, "limit": limit}).scalars().all()
-    return [_Match(customer_id, GIVEN_NAME, "given_name") for customer_id in ids]
-
-
-def _by_name_substring(session: Session, query: str, limit: int) -> list[_Match]:
-    if session.get_bind().dialect.name == "sqlite":
-        phrase = '"' + query.replace('"', '""') + '"'
-        ids = session.connection().execute(_NAME_FTS, {"phrase": phrase, "limit": limit}).scalars().all()
-    else:
-        ids = session.connection().execute(
-            _NAME_LIKE, {"pattern": f"%{_escape_like(query)}%", "limit": limit}).scalars().all()
-    return [_Match(customer_id, SUBSTRING, "name_substring") for customer_id in ids]
-
-
-def _is_latin(query: str) -> bool:
-    return query.isascii() and any(character.isalpha() for character in query) and all(
-        character.isalpha() or character in " '-." for character in query)
-
-
-def _matches(session: Session, query: str, limit: int) -> list[_Match]:
-    """Every index-backed lookup the query's shape calls for, each LIMITed, in order of preference."""
-    key = name_key(query)
-    compact = identifiers.compact(query).upper()
-    found: list[_Match] = []
-    if re.fullmatch(r"\+?[0-9]+X?", compact):
-        number = compact.lstrip("+")
-        found += _by_prefix(session, Customer.id_number, Customer.id, number, limit, "id_number")
-        phone = identifiers.phone_digits(compact)
-        if phone.isdigit():
-            if len(phone) == 4:
-                found += [_Match(customer_id, PREFIX, "mobile_last_four") for customer_id in session.connection()
-                          .execute(_LAST_FOUR, {"last_four": phone, "limit": limit}).scalars()]
-            found += _by_prefix(session, CustomerPhone.number, CustomerPhone.customer_id, phone, limit, "mobile")
-        if number.isdigit():
-            found += _by_prefix(session, Account.number, Account.customer_id, number, limit, "account",
-                                Account.customer_id.is_not(None))
-        return found
-    if re.fullmatch(r"[0-9A-Z]+", compact) and any(character.isdigit() for character in compact):
-        found += _by_prefix(session, Customer.id_number, Customer.id, compact, limit, "id_number")
-        found += _by_prefix(session, Account.number, Account.customer_id, compact, limit, "account",
-                            Account.customer_id.is_not(None))
-        found += _by_prefix(session, LoanApplication.number, LoanApplication.customer_id, compact, limit, "loan")
-        return found
-    found += _by_prefix(session, Customer.name_key, Customer.id, key, limit, "name")
-    if _is_latin(key):
-        letters = re.sub(r"[^a-z]", "", key)
-        found += _by_prefix(session, Customer.pinyin_full, Customer.id, letters, limit, "pinyin")
-        found += _by_prefix(session, Customer.pinyin_initials, Customer.id, letters, limit, "pinyin_initials")
-    if len(key) >= MIN_GIVEN_NAME and chinese_names.is_chinese(key):
-        found += _by_given_name(session, key, limit)
-    if len(key) >= MIN_SUBSTRING:
-        found += _by_name_substring(session, key, limit)
-    return found
-
-
-def _padded(ids: list[int], limit: int) -> list[int]:
-    """`ids` padded to `limit` with 0, which no customer has: every search then sends the same statement text
-    for the same limit, which the server plans once (psycopg prepares a statement after five uses)."""
-    return ids + [0] * (limit - len(ids))
-
-
-def _hit(row, match: _Match, overdue: set[int]) -> CustomerHit:
-    return CustomerHit(
-        id=row.id, kind=row.kind, name=row.name, masked_id=identifiers.mask_id(row.id_number),
-        masked_mobile=identifiers.mask_phone(row.mobile) if row.mobile else "", segment=row.segment,
-        has_overdue=row.id in overdue, has_pending=bool(row.has_pending), matched_on=match.matched_on,
+def _search_statement(lookups: tuple[str, ...], dialect: str):
+    """One statement for a whole search, built once per shape of query: the lookups' arms, each customer once
+    at their best (rank, part, key), the best `limit` of them with their row, phone, pending marker and
+    overdue marker. One round trip: each statement costs a round trip and the driver's work around it."""
+    statement = _SEARCH_STATEMENTS.get((lookups, dialect))
+    if statement is not None:
+        return statement
+    found = union_all(*(_lookup_arm(part, lookup, dialect) for part, lookup in enumerate(lookups))).subquery("found")
+    best_first = (found.c.rank, found.c.part, found.c.value)
+    ranked = select(found, func.row_number().over(partition_by=found.c.customer_id, order_by=best_first)
+                    .label("nth")).subquery("ranked")
+    order = (ranked.c.rank, ranked.c.part, ranked.c.value, ranked.c.customer_id)
+    chosen = select(ranked).where(ranked.c.nth == 1).order_by(*order).limit(bindparam("limit")).subquery("chosen")
+    statement = _SEARCH_STATEMENTS[(lookups, dialect)] = (
+        select(chosen.c.part, Customer.id, Customer.kind, Customer.name, Customer.id_number, Customer.segment,
+               CustomerPhone.number.label("mobile"), _HAS_PENDING.label("has_pending"),
+               overdue_marker(Customer.id).label("overdue"))
+        .select_from(chosen)
+        .join(Customer, Customer.id == chosen.c.customer_id)
+        .outerjoin(CustomerPhone, and_(CustomerPhone.customer_id == Customer.id, CustomerPhone.is_registered))
+        .order_by(chosen.c.rank, chosen.c.part, chosen.c.value, chosen.c.customer_id)
     )
+    return statement
 
 
 def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
@@ -1015,20 +1014,23 @@ def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
     limit = max(1, min(limit, MAX_SEARCH_LIMIT))
     if not name_key(query):
         return []
+    lookups = _lookups(query)
 
     def work(session: Session) -> list[CustomerHit]:
-        best: dict[int, tuple[tuple[int, int], _Match]] = {}
-        for position, match in enumerate(_matches(session, query, limit)):
-            order = (match.rank, position)
-            if match.customer_id not in best or order < best[match.customer_id][0]:
-                best[match.customer_id] = (order, match)
-        chosen = sorted(best.values(), key=lambda item: item[0])[:limit]
-        ids = [match.customer_id for _order, match in chosen]
-        if not ids:
-            return []
-        padded = _padded(ids, limit)
-        rows = {row.id: row for row in session.connection().execute(_HIT_ROWS, {"ids": padded, "now": clock.now()})}
-        overdue = overdue_customers(session, padded)
-        return [_hit(rows[match.customer_id], match, overdue) for _order, match in chosen]
+        connection = session.connection()
+        dialect = connection.dialect.name
+        values = {"limit": limit, "now": clock.now()}
+        for part, (lookup, value) in enumerate(lookups):
+            values.update(_arm_values(part, lookup, value, dialect))
+        statement = _search_statement(tuple(lookup for lookup, _value in lookups), dialect)
+        rows = connection.execute(statement, values).all()
+        to_confirm = [row.id for row in rows if row.overdue == TO_CONFIRM]
+        confirmed = overdue_customers(session, to_confirm) if to_confirm else set()
+        return [CustomerHit(
+            id=row.id, kind=row.kind, name=row.name, masked_id=identifiers.mask_id(row.id_number),
+            masked_mobile=identifiers.mask_phone(row.mobile) if row.mobile else "", segment=row.segment,
+            has_overdue=row.overdue == OVERDUE or row.id in confirmed, has_pending=bool(row.has_pending),
+            matched_on=lookups[row.part][0],
+        ) for row in rows]
 
     return db.run(work, readonly=True)

@@ -458,6 +458,7 @@ def test_the_lookups_overdue_marker_agrees_with_the_loans_position_through_its_l
 
     def marker_and_position() -> tuple[bool, bool]:
         marked = db.run(lambda session: loan_servicing.overdue_customers(session, [who.customer_id]), readonly=True)
+        assert customers.search(db, "王芳")[0].has_overdue == (marked == {who.customer_id})  # the lookup's own column
         return marked == {who.customer_id}, servicing(db, application.id).days_past_due > 0
 
     assert marker_and_position() == (False, False)
