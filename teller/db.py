@@ -9,7 +9,8 @@ Either way a unit of work that meets a lock timeout, a deadlock or a serializati
 again whole, in a fresh session, and so is one that finds its connection gone (a restarted server)
 before it commits. A connection is not checked before each use; the unit of work that meets a dead one
 runs again on a fresh one. A unit of work whose connection drops while it commits is not run again: it may
-have been committed, and the teller is told the ledger cannot be reached.
+have been committed, and the teller is told the ledger cannot be reached; so are they, at once, when no
+connection can be made at all (a connection timeout would only multiply).
 
 A read-only unit of work cannot write: any statement on its connection but a SELECT (or WITH … SELECT) is
 refused before it is sent.
@@ -105,20 +106,23 @@ class Database:
         factory = self._read_sessions if readonly else self._write_sessions
         for attempt in range(1, RETRY_ATTEMPTS + 1):
             session = factory()
-            committing = False
+            connected = committing = False
             try:
                 with session.begin():
+                    session.connection()  # from the pool, or a new one: nothing is sent yet
+                    connected = True
                     result = work(session)
                     committing = True
                 return result
             except DBAPIError as error:
+                unreached = not connected and isinstance(error, OperationalError)
                 lost_before_commit = error.connection_invalidated and not committing
                 if (_is_retryable(error) or lost_before_commit) and attempt < RETRY_ATTEMPTS:
                     time.sleep(min(0.01 * 2**attempt, 0.5))
                     continue
                 if message := trigger_message(error):
                     raise LedgerError(message) from error
-                if error.connection_invalidated or isinstance(error.orig, ConnectionError):
+                if unreached or error.connection_invalidated or isinstance(error.orig, ConnectionError):
                     raise ConfigError(_("cannot reach the ledger database: {error}").format(
                         error=error.orig)) from error
                 raise

@@ -1,6 +1,9 @@
 """The unit of work (`Database.run`): a read-only one cannot write, and one that finds its connection gone
 runs again on a fresh one, unless the connection dropped while it committed (it may have been committed:
-running it again could post twice), when the teller is told the ledger cannot be reached."""
+running it again could post twice), when the teller is told the ledger cannot be reached, as they are when
+no connection can be made at all."""
+
+import socket
 
 import psycopg
 import pytest
@@ -8,6 +11,7 @@ from sqlalchemy import func, insert, select, text
 
 from models import CustomerNote
 from teller import customers
+from teller.db import Database
 from teller.errors import ConfigError, LedgerGuardError
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.test_customers import WANG_FANG
@@ -87,3 +91,25 @@ def test_a_connection_lost_while_committing_is_not_run_again(db, bank):
         db.run(work)
     assert attempts == [1]
     assert _notes(db) == 0
+
+
+def _port_nobody_listens_on() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("url", [
+    pytest.param(lambda tmp_path: f"postgresql://postgres@127.0.0.1:{_port_nobody_listens_on()}/test", id="postgresql"),
+    pytest.param(lambda tmp_path: f"sqlite:///{tmp_path}/no-such-folder/ledger.sqlite3", id="sqlite"),
+])
+@pytest.mark.parametrize("readonly", [True, False], ids=["read", "write"])
+def test_a_ledger_that_cannot_be_reached_is_named_not_raised_raw(tmp_path, url, readonly):
+    db = Database(url(tmp_path), secret_key=b"k" * 32)
+    ran = []
+    try:
+        with pytest.raises(ConfigError, match="cannot reach the ledger database"):
+            db.run(lambda session: ran.append(session.execute(text("SELECT 1")).scalar()), readonly=readonly)
+    finally:
+        db.dispose()
+    assert ran == []
