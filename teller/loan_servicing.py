@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -1074,8 +1074,7 @@ def receipt_details(session: Session, instruction: Instruction) -> tuple[tuple[s
 
 
 def overdue_customers(session: Session, customer_ids: list[int]) -> set[int]:
-    """Which of these customers have an active loan with an installment past due. The lookup reads the same
-    sums as a column of its hits (`overdue_marker`) and asks this only of a hit the sums cannot decide.
+    """Which of these customers have an active loan with an installment past due (the lookup's marker).
 
     One statement sums, per tranche of these customers' loans, the principal and the interest of its current
     schedule fallen due before the branch's business date, and what approved payments have paid of each by
@@ -1103,21 +1102,10 @@ def overdue_customers(session: Session, customer_ids: list[int]) -> set[int]:
     return overdue
 
 
-@dataclass(frozen=True)
-class _TrancheSums:
-    """Scalar subqueries of one tranche's sums (`_tranche_sums`)."""
-
-    scheduled_principal: object
-    due_principal: object
-    due_interest: object
-    paid_principal: object
-    paid_interest: object
-
-
-def _tranche_sums():
-    """Correlated to a tranche (`LoanTranche`) and its branch (`Branch`): its current schedule's principal in
-    all, the principal and the interest of it fallen due before the business date, and what approved
-    payments paid of principal and of interest by then."""
+def _owed_by_tranche():
+    """The statement `overdue_customers` sends, built once: per tranche of the customers' loans, the state,
+    its current schedule's principal in all and what of it and of the interest has fallen due before the
+    business date, and what approved payments paid of each by then."""
     current_schedule = (select(LoanSchedule.id).join(Instruction, Instruction.id == LoanSchedule.instruction_id)
                         .where(LoanSchedule.tranche_id == LoanTranche.id, Instruction.status == "APPROVED")
                         .order_by(LoanSchedule.version.desc()).limit(1).correlate(LoanTranche).scalar_subquery())
@@ -1135,39 +1123,14 @@ def _tranche_sums():
                        LoanPayment.paid_on <= Branch.business_date)
                 .correlate(LoanTranche, Branch).scalar_subquery())
 
-    return _TrancheSums(
-        scheduled(LoanInstallment.principal, fallen_due=False), scheduled(LoanInstallment.principal, fallen_due=True),
-        scheduled(LoanInstallment.interest, fallen_due=True), paid(LoanPayment.principal), paid(LoanPayment.interest))
-
-
-def _owed_by_tranche(customers):
-    """Per tranche of the loans of the customers `customers` selects: the application, its customer and state, and
-    the tranche's sums (`_tranche_sums`)."""
-    sums = _tranche_sums()
     return (select(LoanApplication.id, LoanApplication.customer_id, LoanApplication.state,
-                   sums.scheduled_principal.label("scheduled_principal"), sums.due_principal.label("due_principal"),
-                   sums.due_interest.label("due_interest"), sums.paid_principal.label("paid_principal"),
-                   sums.paid_interest.label("paid_interest"))
+                   scheduled(LoanInstallment.principal, fallen_due=False),
+                   scheduled(LoanInstallment.principal, fallen_due=True),
+                   scheduled(LoanInstallment.interest, fallen_due=True),
+                   paid(LoanPayment.principal), paid(LoanPayment.interest))
             .join(LoanTranche, LoanTranche.application_id == LoanApplication.id)
             .join(Branch, Branch.id == LoanApplication.branch_id)
-            .where(customers))
+            .where(LoanApplication.customer_id.in_(bindparam("customer_ids", expanding=True))))
 
 
-# What `overdue_marker` says of a customer.
-OWES_NOTHING_PAST_DUE, TO_CONFIRM, OVERDUE = 0, 1, 2
-
-
-def overdue_marker(customer_id):
-    """`overdue_customers` as a column of a customer's row, for the lookup to read with its hits:
-    OVERDUE when an active tranche of theirs has paid less than what has fallen due with some of its principal
-    outstanding; TO_CONFIRM when the only such tranches have had all their principal repaid (ask
-    `overdue_customers`); OWES_NOTHING_PAST_DUE, or NULL without loans, otherwise. `customer_id` is the
-    enclosing statement's column it correlates to."""
-    owed = _owed_by_tranche(LoanApplication.customer_id == customer_id).correlate(customer_id.table).subquery("owed")
-    owes = and_(owed.c.state == "ACTIVE",
-                or_(owed.c.due_principal > owed.c.paid_principal, owed.c.due_interest > owed.c.paid_interest))
-    return select(func.max(case((and_(owes, owed.c.scheduled_principal > owed.c.paid_principal), OVERDUE),
-                                (owes, TO_CONFIRM), else_=OWES_NOTHING_PAST_DUE))).scalar_subquery()
-
-
-_OWED_BY_TRANCHE = _owed_by_tranche(LoanApplication.customer_id.in_(bindparam("customer_ids", expanding=True)))
+_OWED_BY_TRANCHE = _owed_by_tranche()
