@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from teller import counter, instructions
 from teller.actor import Actor
@@ -16,6 +16,7 @@ from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.identifiers import mask_account
 from teller.instructions import InstructionView
+from teller.ui.widgets.input import Input
 from screens.base import TranslatedBindings
 from screens.counter import warning_lines
 from screens.second_key import SecondKeyScreen

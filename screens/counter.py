@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from teller import clock, counter, customers, instructions
 from teller.actor import Actor
@@ -21,6 +21,7 @@ from teller.drawers import LimitWarning
 from teller.large_value import LargeValueFlag
 from teller.ui.commands import COUNTER_MAKERS, UserCommand
 from teller.ui.workers import post_if_current
+from teller.ui.widgets.input import Input
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.names import ID_TYPE_NAMES

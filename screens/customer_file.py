@@ -4,7 +4,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
 
 from teller import customers, instructions, loans
 from teller.actor import Actor
@@ -14,6 +14,7 @@ from teller.errors import TellerError
 from teller.loans import ORIGINATOR_ROLES
 from teller.i18n import N_, _, format_amount, format_day, format_moment
 from teller.ui.widgets.table import Table
+from teller.ui.widgets.input import Input
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 from screens.lookup import SEGMENT_NAMES

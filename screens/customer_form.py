@@ -6,13 +6,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from teller import customers
 from teller.customers import AddressDraft, CustomerDraft, PhoneDraft, UpdateOutcome
 from teller.errors import InputError, TellerError, labelled_message
 from teller.i18n import N_, _
 from teller.ui.commands import UserCommand
+from teller.ui.widgets.input import Input
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.names import GENDER_NAMES, ID_TYPE_NAMES

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from teller import business_day, drawers, end_of_day, instructions
 from teller.actor import Actor
@@ -25,6 +25,7 @@ from teller.money import parse_amount
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.denominations import DenominationFields
 from teller.ui.widgets.table import Table
+from teller.ui.widgets.input import Input
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen, TranslatedBindings
 from screens.document import DocumentScreen

@@ -7,11 +7,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from teller.drawers import HandOver
 from teller.i18n import N_, _, format_amount
 from teller.ui.widgets.credentials import CredentialFields
+from teller.ui.widgets.input import Input
 from screens.decision import DecisionScreen
 
 RECEIVER_ACTIONS = ("confirm", "refuse")

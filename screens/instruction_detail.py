@@ -6,7 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from teller import approvals, instructions
 from teller.approvals import InstructionDetail
@@ -14,6 +14,7 @@ from teller.errors import TellerError
 from teller.i18n import N_, _, format_amount, format_day
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.credentials import CredentialFields
+from teller.ui.widgets.input import Input
 from teller.ui.workers import post_if_current
 from screens.approval_queue import age_text
 from screens.counter import warning_lines

@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from teller import documents, large_value
 from teller.days import parse_day
@@ -17,6 +17,7 @@ from teller.i18n import N_, _, format_amount
 from teller.large_value import LargeValueCustomer
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
+from teller.ui.widgets.input import Input
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen
 

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Label, Select, Static
 
 from teller import clock, loan_servicing
 from teller.actor import Actor
@@ -24,6 +24,7 @@ from teller.loan_servicing import (
 from teller.loans import CREDIT_RESULT_NAMES, MAX_REFERENCE, CreditCheckEntry
 from teller.money import format_minor as money_text, parse_amount
 from teller.ui.widgets.credentials import CredentialFields, Credentials
+from teller.ui.widgets.input import Input
 from screens.base import TranslatedBindings
 from screens.loan_entry import Field
 from screens.second_key import SecondKeyScreen

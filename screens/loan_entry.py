@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, ItemGrid, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Label, Select, Static
 
 from teller import loans
 from teller.errors import InputError, TellerError
@@ -22,6 +22,7 @@ from teller.loans import ApplicationDraft, ApplicationView, TermsError
 from teller.schedule import METHOD_LABELS, due_dates
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
+from teller.ui.widgets.input import Input
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.document import DocumentScreen

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, ItemGrid, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from teller import accounts, customers, loan_servicing
 from teller.accounts import AccountView
@@ -24,6 +24,7 @@ from teller.loan_servicing import (
 from teller.loan_position import PREPAYMENT_CHOICES
 from teller.loans import ORIGINATOR_ROLES, ApplicationView
 from teller.ui.widgets.table import Table
+from teller.ui.widgets.input import Input
 from teller.ui.workers import post_if_current
 from screens.counter import warning_lines
 from screens.loan_entry import Field, fill_schedule, schedule_columns

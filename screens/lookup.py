@@ -4,13 +4,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from teller import customers
 from teller.customers import CustomerHit
 from teller.errors import TellerError
 from teller.ui.commands import FIND_CUSTOMER, NEW_CUSTOMER
 from teller.i18n import N_, _
+from teller.ui.widgets.input import Input
 from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
 

@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label
+from textual.widgets import Label
 
 from teller.i18n import _
+from teller.ui.widgets.input import Input
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
 
 from teller.drawers import DENOMINATIONS, count_total, denomination_text, parse_pieces
 from teller.errors import InputError
 from teller.i18n import _, format_amount
+from teller.ui.widgets.input import Input
 
 
 def field_id(denomination: int) -> str:
