@@ -63,3 +63,72 @@ async def test_plain_cells_are_drawn_exactly_as_textual_draws_them(zebra_stripes
             teller.focus()
             await pilot.pause()
             assert drawn(teller) == focused_textual
+
+
+class Growing(App[None]):
+    """One table ten lines high, of Textual's class or the workstation's, to fill and empty."""
+
+    def __init__(self, table_class: type[DataTable]) -> None:
+        super().__init__()
+        self.table_class = table_class
+
+    def compose(self) -> ComposeResult:
+        table = self.table_class(id="table")
+        table.styles.height = 10
+        table.add_column("Name")
+        table.add_column("ID number")
+        yield table
+
+
+def _fill(table: DataTable, rows: int, name: str) -> None:
+    table.clear()
+    for index in range(rows):
+        table.add_row(Text(name, end=""), Text(f"110101********{index:04d}", end=""), key=str(index))
+
+
+def _lines(table: DataTable) -> list[str]:
+    return ["".join(segment.text for segment in strip) for strip in table.render_lines(table.region.reset_offset)]
+
+
+async def _coming_and_going(table_class: type[DataTable]) -> list[tuple]:
+    """What the table shows as rows come and go: scroll bar, sizes, and its lines scrolled to the end."""
+    app = Growing(table_class)
+    seen = []
+    async with app.run_test(size=(60, 24)) as pilot:
+        table = app.query_one("#table", DataTable)
+        for rows, name in ((30, "王芳"), (3, "Lucas Martin-Fontaine"), (25, "李"), (9, "王芳")):
+            _fill(table, rows, name)
+            await pilot.pause()
+            await pilot.pause()
+            seen.append((table.show_vertical_scrollbar, table.virtual_size, table.max_scroll_y))
+            table.scroll_end(animate=False)
+            await pilot.pause()
+            seen.append((table.scroll_offset, _lines(table)))
+    return seen
+
+
+async def test_rows_coming_and_going_show_and_hide_the_scroll_bar_as_in_textuals_table():
+    seen = await _coming_and_going(Table)
+    assert seen == await _coming_and_going(DataTable)
+    assert [step[0] for step in seen[::2]] == [True, False, True, False]
+
+
+@pytest.mark.parametrize("table_class", [DataTable, Table], ids=["textual", "teller"])
+async def test_new_rows_that_leave_the_scroll_bar_as_it_was_ask_for_no_layout(table_class):
+    app = Growing(table_class)
+    async with app.run_test(size=(60, 24)) as pilot:
+        table = app.query_one("#table", DataTable)
+        _fill(table, 30, "王芳")
+        await pilot.pause()
+        layouts = []
+
+        def counting(*regions, layout=False, **options):
+            layouts.append(layout)
+            return table_class.refresh(table, *regions, layout=layout, **options)
+
+        table.refresh = counting
+        _fill(table, 28, "Lucas Martin-Fontaine")  # wider columns, fewer rows, the scroll bar stays
+        await pilot.pause()
+        await pilot.pause()
+        assert table.show_vertical_scrollbar
+        assert any(layouts) == (table_class is DataTable)  # Textual's asks for one; the workstation's need not

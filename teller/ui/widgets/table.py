@@ -20,7 +20,11 @@ justified or wrapping text, labels, fixed rows and columns) takes the generic pa
 Styles and columns worked out once per repaint: DataTable asks for its own Rich style, background colours
 and its components' styles (header, odd and even rows) for every line it draws, each answer walking the
 widget's ancestors, and sorts its columns again for every cell. Within one `render_lines` pass none of
-them can change, so the first answer serves the rest of the pass."""
+them can change, so the first answer serves the rest of the pass.
+
+No new layout of the screen when its virtual size changes (rows added or removed, columns wider or
+narrower): the table's content size changes nothing outside it, so it only updates its own scroll bars and
+repaints. Showing or hiding a scroll bar still asks for a layout, as it changes the table's content region."""
 
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -31,7 +35,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.color import Color
 from textual.css.styles import RenderStyles
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import Column, RowKey
@@ -51,7 +56,11 @@ class _PassStyles:
 
 
 class Table(DataTable):
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
     _this_pass: dict[object, object] | None = None  # during `render_lines`: what the pass has worked out
+
+    def watch_virtual_size(self, size: Size) -> None:
+        self._scroll_update(size)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._this_pass = {}
