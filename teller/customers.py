@@ -12,6 +12,7 @@ them creates a PENDING customer change that applies only when a different user w
 approves it. Everything else in an edit applies at once. Every change is audited with before and after.
 """
 
+import functools
 import json
 import re
 import unicodedata
@@ -974,25 +975,24 @@ _HAS_PENDING = (
     .where(Account.customer_id == Customer.id, Instruction.expires_at > bindparam("now"))
     .exists()
 )
-_SEARCH_STATEMENTS: dict[tuple, object] = {}
 
 
+@functools.cache
 def _search_statement(lookups: tuple[str, ...], dialect: str):
     """One statement for a whole search's hits, built once per shape of query: the lookups' arms, each
     customer once at their best (rank, part, key), the best `limit` of them with their row, phone and pending
-    marker. Each statement costs a round trip and the driver's work around it. (The overdue marker has its
-    own: planned inside this one it tripled the server's planning time, which it pays on every search
-    because the LIMIT is a parameter, which keeps a generic plan from reading substrings by a scan.)"""
-    statement = _SEARCH_STATEMENTS.get((lookups, dialect))
-    if statement is not None:
-        return statement
+    marker. Each statement costs a round trip and the driver's work around it.
+
+    The overdue marker stays a statement of its own: inside this one, PostgreSQL's planning time tripled.
+    This statement is planned on every search, because its LIMIT is a parameter; that keeps PostgreSQL from
+    settling on a generic plan, which would read a rare substring by a sequential scan."""
     found = union_all(*(_lookup_arm(part, lookup, dialect) for part, lookup in enumerate(lookups))).subquery("found")
     best_first = (found.c.rank, found.c.part, found.c.value)
     ranked = select(found, func.row_number().over(partition_by=found.c.customer_id, order_by=best_first)
                     .label("nth")).subquery("ranked")
     order = (ranked.c.rank, ranked.c.part, ranked.c.value, ranked.c.customer_id)
     chosen = select(ranked).where(ranked.c.nth == 1).order_by(*order).limit(bindparam("limit")).subquery("chosen")
-    statement = _SEARCH_STATEMENTS[(lookups, dialect)] = (
+    return (
         select(chosen.c.part, Customer.id, Customer.kind, Customer.name, Customer.id_number, Customer.segment,
                CustomerPhone.number.label("mobile"), _HAS_PENDING.label("has_pending"))
         .select_from(chosen)
@@ -1000,7 +1000,6 @@ def _search_statement(lookups: tuple[str, ...], dialect: str):
         .outerjoin(CustomerPhone, and_(CustomerPhone.customer_id == Customer.id, CustomerPhone.is_registered))
         .order_by(chosen.c.rank, chosen.c.part, chosen.c.value, chosen.c.customer_id)
     )
-    return statement
 
 
 def _padded(ids: list[int], limit: int) -> list[int]:

@@ -115,7 +115,8 @@ class Database:
                     committing = True
                 return result
             except DBAPIError as error:
-                unreached = not connected and isinstance(error, OperationalError)
+                # No connection at all; a lock timeout on SQLite's BEGIN IMMEDIATE also comes before `connected`.
+                unreached = not connected and isinstance(error, OperationalError) and not _is_retryable(error)
                 lost_before_commit = error.connection_invalidated and not committing
                 if (_is_retryable(error) or lost_before_commit) and attempt < RETRY_ATTEMPTS:
                     time.sleep(min(0.01 * 2**attempt, 0.5))
