@@ -148,7 +148,9 @@ def _current_payload(instruction: Instruction) -> str:
 
 
 def _current_view(session: Session, instruction: Instruction) -> InstructionView:
-    """The instruction as callers see it, with the id of the entry it posted (if any)."""
+    """The instruction as callers see it, with the id of the entry it posted: only an approved one has posted."""
+    if instruction.status != "APPROVED":
+        return _view(instruction, None)
     entry_id = session.execute(select(JournalEntry.id).where(JournalEntry.instruction_id == instruction.id)).scalar()
     return _view(instruction, entry_id)
 
@@ -440,10 +442,10 @@ def approve_in(session: Session, instruction_id: int, checker: Actor) -> Instruc
         payload_hash=instruction.payload_hash,
     )
     payload = json.loads(instruction.payload)
-    ledger.post_entry(
+    entry_id = ledger.post_entry(
         session, checker, instruction, _stored_legs(instruction), reverses_entry_id=payload.get("reverses_entry")
     )
-    return _current_view(session, instruction)
+    return _view(instruction, entry_id)
 
 
 def kind_name(kind: str) -> str:
