@@ -16,8 +16,10 @@ The queries are drawn (seeded) from the ledger's own customers, so each finds so
 Teller's figure is the wall time of one `customers.search(db, query)` call (20 results, as the lookup
 screen asks). The floor is the same SQL statements that call sent, captured from the driver and replayed
 through the DB-API driver alone (sqlite3 or psycopg) on the same database, as Teller sends them (in one
-transaction on SQLite, outside one on PostgreSQL): what the database needs for the answer, without Teller's Python around it. Every captured statement is also run
-under EXPLAIN QUERY PLAN (SQLite) or EXPLAIN (PostgreSQL); a full scan (SQLite ``SCAN t`` without an
+transaction on SQLite; on PostgreSQL outside one, on a connection that plans each statement once, as
+Teller's lookup connections do): what the database needs for the answer, without Teller's Python around
+it. Every captured statement is also explained: EXPLAIN QUERY PLAN on SQLite, and on PostgreSQL the one
+plan a lookup connection keeps for it (`bench.measure.generic_plan`); a full scan (SQLite ``SCAN t`` without an
 index, PostgreSQL ``Seq Scan``) of a table of ``--scan-rows`` rows or more (default 50,000) is reported
 as a plan problem and makes the run exit 1. Smaller tables may rightly be read whole (the generated
 ledger has no pending instructions, so their link table is empty), so tiny ledgers check little.
@@ -43,11 +45,11 @@ from sqlalchemy import event, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/lookup.py` finds teller
 
-from bench.measure import key_file_for, ledger_url, machine, median, p95, raw_url  # noqa: E402
+from bench.measure import generic_plan, key_file_for, ledger_url, machine, median, p95, raw_url  # noqa: E402
 from models import Account, Customer, CustomerPhone  # noqa: E402
 from teller import accounts, bootstrap, chinese_names, customers, keys  # noqa: E402
 from teller.config import LedgerLocation  # noqa: E402
-from teller.db import Database  # noqa: E402
+from teller.db import GENERIC_PLANS, Database  # noqa: E402
 
 TARGET_P95_MS = 5.0
 RESULTS = 20  # what the lookup screen asks for
@@ -115,7 +117,7 @@ class Capture:
     statements: list[tuple[str, object]] = field(default_factory=list)
 
     def install(self, db: Database) -> None:
-        @event.listens_for(db.engine, "before_cursor_execute")
+        @event.listens_for(db.lookup_engine, "before_cursor_execute")
         def _seen(_connection, _cursor, statement, parameters, _context, _executemany) -> None:
             if self.on and not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
                 self.statements.append((statement, parameters))
@@ -139,8 +141,8 @@ class Driver:
         else:
             import psycopg
 
-            # As Teller reads (teller.db): READ COMMITTED statements outside a transaction.
-            self.connection = psycopg.connect(raw_url(db.url), autocommit=True)
+            # As Teller looks up (teller.db): statements outside a transaction, each planned once.
+            self.connection = psycopg.connect(raw_url(db.url), autocommit=True, options=GENERIC_PLANS)
 
     def replay(self, statements: list[tuple[str, object]]) -> None:
         if self.sqlite:
@@ -169,9 +171,7 @@ class Driver:
             lines = [row[3] for row in self.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
             scans = [re.match(r"SCAN (\w+)( (?!USING|VIRTUAL)|$)", line) for line in lines]
         else:
-            with self.connection.cursor() as cursor:
-                cursor.execute("EXPLAIN " + statement, parameters)
-                lines = [row[0].strip() for row in cursor.fetchall()]
+            lines = [line.strip() for line in generic_plan(self.connection, statement, parameters)]
             scans = [re.search(r"Seq Scan on (\w+)", line) for line in lines]
         return [line for line, scan in zip(lines, scans, strict=True) if scan and scan[1] in big_tables]
 

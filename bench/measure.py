@@ -1,7 +1,9 @@
-"""What every benchmark shares: the machine line, percentiles, and opening a benchmark ledger."""
+"""What every benchmark shares: the machine line, percentiles, opening a benchmark ledger, and the plan
+PostgreSQL keeps for a lookup's statement."""
 
 import os
 import platform
+import re
 import sqlite3
 import statistics
 from pathlib import Path
@@ -44,3 +46,29 @@ def key_file_for(url: URL, given: Path | None = None) -> Path:
 def raw_url(url: URL) -> str:
     """The libpq connection string for psycopg."""
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def generic_plan(connection, statement: str, parameters: dict) -> list[str]:
+    """The plan a lookup connection keeps for `statement` (`teller.db.GENERIC_PLANS`: one plan for any
+    values of its parameters), as EXPLAIN lines. `connection` is a psycopg connection; `statement` has the
+    pyformat placeholders SQLAlchemy sends. Prepared, explained by EXECUTE with `parameters`, deallocated."""
+    from psycopg import sql
+
+    names: list[str] = []
+
+    def numbered(match: re.Match) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    prepared = sql.SQL(re.sub(r"%\((\w+)\)s", numbered, statement))
+    values = sql.SQL(", ").join(sql.Literal(parameters[name]) for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute(sql.SQL("PREPARE teller_generic AS {}").format(prepared))
+        try:
+            cursor.execute(sql.SQL("EXPLAIN EXECUTE teller_generic ({})").format(values))
+            return [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.execute("DEALLOCATE teller_generic")
+            cursor.execute("RESET plan_cache_mode")

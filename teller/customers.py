@@ -925,29 +925,34 @@ def _lookups(query: str) -> list[tuple[str, str]]:
     return found
 
 
-def _lookup_arm(part: int, lookup: str, dialect: str):
+def _written(limit: int):
+    """A LIMIT written into the statement's text (a bound LIMIT is a parameter: see `_search_statement`)."""
+    return literal_column(str(int(limit)), Integer)
+
+
+def _lookup_arm(part: int, lookup: str, dialect: str, limit: int):
     """Lookup number `part` of a search as one arm of its UNION ALL: (part, rank, value, customer_id) for at
     most `limit` rows read in the key's index order. Its parameters carry the part's number (`_arm_values`)."""
-    prefix, upper, limit = bindparam(f"prefix_{part}"), bindparam(f"upper_{part}"), bindparam("limit")
+    prefix, upper, most = bindparam(f"prefix_{part}"), bindparam(f"upper_{part}"), _written(limit)
     if lookup in _PREFIX_KEYS:
         key, customer_id, extra = _PREFIX_KEYS[lookup]
         inner = (select(customer_id.label("customer_id"), key.label("value"))
-                 .where(key >= prefix, key < upper, *extra).order_by(key).limit(limit))
+                 .where(key >= prefix, key < upper, *extra).order_by(key).limit(most))
     elif lookup == "given_name":  # exact given names first, then longer ones, each in the order customers came
         inner = (select(Customer.id.label("customer_id"), Customer.given_name_key.label("value"))
                  .where(Customer.given_name_key >= prefix, Customer.given_name_key < upper)
-                 .order_by(Customer.given_name_key, Customer.id).limit(limit))
+                 .order_by(Customer.given_name_key, Customer.id).limit(most))
     elif lookup == "mobile_last_four":
         inner = (select(CustomerPhone.customer_id.label("customer_id"), CustomerPhone.number.label("value"))
                  .where(CustomerPhone.last_four == bindparam(f"last_four_{part}"))
-                 .order_by(CustomerPhone.id).limit(limit))
+                 .order_by(CustomerPhone.id).limit(most))
     elif dialect == "sqlite":  # a name substring, from the FTS5 trigram table (its rowid is the customer's id)
         inner = text(f"SELECT rowid AS customer_id, '' AS value FROM {NAME_FTS_TABLE}"
-                     f" WHERE {NAME_FTS_TABLE} MATCH :phrase_{part} LIMIT :limit").columns(
+                     f" WHERE {NAME_FTS_TABLE} MATCH :phrase_{part} LIMIT {limit:d}").columns(
             column("customer_id", Integer), column("value", String))
     else:  # a name substring, through the pg_trgm index
         inner = (select(Customer.id.label("customer_id"), literal_column("''", String).label("value"))
-                 .where(Customer.name_key.like(bindparam(f"pattern_{part}"), escape="\\")).limit(limit))
+                 .where(Customer.name_key.like(bindparam(f"pattern_{part}"), escape="\\")).limit(most))
     arm = inner.subquery(f"part_{part}")
     rank = (case((arm.c.value == prefix, EXACT), else_=PREFIX) if lookup in _PREFIX_KEYS
             else literal_column(str(_FIXED_RANKS[lookup])))
@@ -978,20 +983,22 @@ _HAS_PENDING = (
 
 
 @functools.cache
-def _search_statement(lookups: tuple[str, ...], dialect: str):
+def _search_statement(lookups: tuple[str, ...], dialect: str, limit: int):
     """One statement for a whole search's hits, built once per shape of query: the lookups' arms, each
     customer once at their best (rank, part, key), the best `limit` of them with their row, phone and pending
     marker. Each statement costs a round trip and the driver's work around it.
 
     The overdue marker stays a statement of its own: inside this one, PostgreSQL's planning time tripled.
-    This statement is planned on every search, because its LIMIT is a parameter; that keeps PostgreSQL from
-    settling on a generic plan, which would read a rare substring by a sequential scan."""
-    found = union_all(*(_lookup_arm(part, lookup, dialect) for part, lookup in enumerate(lookups))).subquery("found")
+    The LIMITs are written into the statement, not sent as parameters: PostgreSQL plans a lookup once for
+    every value (`Database.run`'s lookups), and with a LIMIT it cannot see, that one plan would read a rare
+    substring by a sequential scan rather than through the trigram index."""
+    found = union_all(*(_lookup_arm(part, lookup, dialect, limit)
+                        for part, lookup in enumerate(lookups))).subquery("found")
     best_first = (found.c.rank, found.c.part, found.c.value)
     ranked = select(found, func.row_number().over(partition_by=found.c.customer_id, order_by=best_first)
                     .label("nth")).subquery("ranked")
     order = (ranked.c.rank, ranked.c.part, ranked.c.value, ranked.c.customer_id)
-    chosen = select(ranked).where(ranked.c.nth == 1).order_by(*order).limit(bindparam("limit")).subquery("chosen")
+    chosen = select(ranked).where(ranked.c.nth == 1).order_by(*order).limit(_written(limit)).subquery("chosen")
     return (
         select(chosen.c.part, Customer.id, Customer.kind, Customer.name, Customer.id_number, Customer.segment,
                CustomerPhone.number.label("mobile"), _HAS_PENDING.label("has_pending"))
@@ -1025,10 +1032,10 @@ def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
     def work(session: Session) -> list[CustomerHit]:
         connection = session.connection()
         dialect = connection.dialect.name
-        values = {"limit": limit, "now": clock.now()}
+        values = {"now": clock.now()}
         for part, (lookup, value) in enumerate(lookups):
             values.update(_arm_values(part, lookup, value, dialect))
-        statement = _search_statement(tuple(lookup for lookup, _value in lookups), dialect)
+        statement = _search_statement(tuple(lookup for lookup, _value in lookups), dialect, limit)
         rows = connection.execute(statement, values).all()
         overdue = overdue_customers(session, _padded([row.id for row in rows], limit)) if rows else set()
         return [CustomerHit(
@@ -1037,4 +1044,4 @@ def search(db: Database, query: str, *, limit: int = 20) -> list[CustomerHit]:
             has_overdue=row.id in overdue, has_pending=bool(row.has_pending), matched_on=lookups[row.part][0],
         ) for row in rows]
 
-    return db.run(work, readonly=True)
+    return db.run(work, lookup=True)

@@ -14,6 +14,12 @@ connection can be made at all (a connection timeout would only multiply).
 
 A read-only unit of work cannot write: any statement on its connection but a SELECT (or WITH … SELECT) is
 refused before it is sent.
+
+A lookup (`run(..., lookup=True)`, a read) runs on PostgreSQL on connections of its own that plan each
+statement once, for any values of its parameters (``plan_cache_mode=force_generic_plan``), and keep that
+plan once the driver has prepared the statement (after five uses). Planning the customer search took longer
+than running it; its plan (index ranges under a fixed LIMIT) is the same whatever was typed. Other reads keep
+plans made for their values: a status or a date can change which plan is best.
 """
 
 import time
@@ -36,6 +42,8 @@ RETRY_ATTEMPTS = 8
 # PostgreSQL SQLSTATEs worth a whole retry: serialization failure, deadlock, lock not available.
 RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 TRIGGER_MESSAGE_PREFIX = "teller: "
+# A lookup connection's setting on PostgreSQL: one plan per prepared statement, whatever its parameters.
+GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -84,26 +92,32 @@ class Database:
         self.url = make_url(url)
         self.secret_key = secret_key
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        options: dict = {"echo": echo}
-        if not self.is_sqlite:
-            options["connect_args"] = {"connect_timeout": 5}
-        self.engine = create_engine(self.url, **options)
-        read_engine = self.engine.execution_options(teller_readonly=True)
         if self.is_sqlite:
+            self.engine = create_engine(self.url, echo=echo)
             _configure_sqlite(self.engine)
+            read_engine = self.engine.execution_options(teller_readonly=True)
+            self.lookup_engine = self.engine
+            lookup_engine = read_engine
         else:
-            read_engine = read_engine.execution_options(isolation_level="AUTOCOMMIT")
+            self.engine = create_engine(self.url, echo=echo, connect_args={"connect_timeout": 5})
+            read_engine = self.engine.execution_options(teller_readonly=True, isolation_level="AUTOCOMMIT")
+            self.lookup_engine = create_engine(
+                self.url, echo=echo, connect_args={"connect_timeout": 5, "options": GENERIC_PLANS})
+            lookup_engine = self.lookup_engine.execution_options(teller_readonly=True, isolation_level="AUTOCOMMIT")
+            event.listen(lookup_engine, "before_cursor_execute", _refuse_writes)
         event.listen(read_engine, "before_cursor_execute", _refuse_writes)  # on reads alone
         info = {"audit_key": keys.derive(secret_key, "audit")}
         self._write_sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._read_sessions = sessionmaker(read_engine, expire_on_commit=False, info=info)
-        for factory in (self._write_sessions, self._read_sessions):
+        self._lookup_sessions = sessionmaker(lookup_engine, expire_on_commit=False, info=info)
+        for factory in (self._write_sessions, self._read_sessions, self._lookup_sessions):
             guard.install(factory)
             audit.install(factory)
 
-    def run(self, work: Callable[[Session], T], *, readonly: bool = False) -> T:
-        """Run `work` in one transaction, committing on success; retried whole on lock conflicts."""
-        factory = self._read_sessions if readonly else self._write_sessions
+    def run(self, work: Callable[[Session], T], *, readonly: bool = False, lookup: bool = False) -> T:
+        """Run `work` in one transaction, committing on success; retried whole on lock conflicts. `readonly`
+        work only reads; `lookup` work only reads, with statements planned once (see the module's notes)."""
+        factory = self._lookup_sessions if lookup else self._read_sessions if readonly else self._write_sessions
         for attempt in range(1, RETRY_ATTEMPTS + 1):
             session = factory()
             connected = committing = False
@@ -133,3 +147,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.lookup_engine.dispose()

@@ -30,7 +30,11 @@ def _insert_note(session, bank, customer_id: int, text: str) -> None:
                                                 created_at=func.now(), text=text))
 
 
-def test_a_read_only_unit_of_work_cannot_write_even_after_reading(db, bank):
+READS = {"read": {"readonly": True}, "lookup": {"lookup": True}}
+
+
+@pytest.mark.parametrize("read", READS)
+def test_a_read_only_unit_of_work_cannot_write_even_after_reading(db, bank, read):
     customer_id = _customer(db, bank)
 
     def reads_then_writes(session):
@@ -38,11 +42,11 @@ def test_a_read_only_unit_of_work_cannot_write_even_after_reading(db, bank):
         _insert_note(session, bank, customer_id, "slipped in")
 
     with pytest.raises(LedgerGuardError, match="read-only unit of work cannot write"):
-        db.run(reads_then_writes, readonly=True)
+        db.run(reads_then_writes, **READS[read])
     assert _notes(db) == 0
     recent = select(CustomerNote.id).cte("recent")
     assert db.run(lambda session: session.execute(select(func.count()).select_from(recent)).scalar_one(),
-                  readonly=True) == 0  # reading through a CTE (WITH … SELECT) is reading
+                  **READS[read]) == 0  # reading through a CTE (WITH … SELECT) is reading
     customers.add_note(db, bank.teller, customer_id, "written by a unit of work that may write")
     assert _notes(db) == 1
 
@@ -54,6 +58,21 @@ def _backend_pid(session) -> int:
 def _terminate(pid: int) -> None:
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))  # and wait until it has gone
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_a_lookup_plans_its_statement_once_where_other_reads_plan_for_their_values(db, bank):
+    """The customer search's plan does not depend on what was typed, and planning it took longer than running
+    it: once the driver has prepared it (after five uses), every search of the same shape runs one plan."""
+    for query in ("wang", "zhang", "chen", "zhao", "huang", "zhou", "yang", "sun"):  # one shape of search
+        customers.search(db, query)
+    generic, custom = db.run(lambda session: session.execute(text(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT chosen.part%'"
+    )).one(), lookup=True)
+    assert (generic >= 2, custom) == (True, 0)
+    assert db.run(lambda session: session.scalar(text("SELECT current_setting('plan_cache_mode')")),
+                  readonly=True) == "auto"
 
 
 @pytest.mark.postgres
