@@ -22,7 +22,8 @@ from teller.errors import LedgerError
 from teller.ui.widgets.denominations import field_id
 from tests.helpers import PASSWORD, assert_books_clean, counted, deposit, enrol, fund_vault, open_drawer
 from tests.ui_support import (
-    code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials, wait_until,
+    code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_ahead, type_credentials,
+    wait_until,
 )
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -80,6 +81,26 @@ async def test_teller_opens_the_drawer_with_counted_cash_and_the_second_key(ui):
                          and app.screen.mine.state == "open")
         await shows(pilot, "open", "5,501.50", "CNY 0.5")
     assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 5_501_50
+    assert_books_clean(ui.db)
+
+
+async def test_a_count_typed_all_at_once_opens_the_drawer_with_every_piece(ui):
+    """Counts typed faster than the screen handles them (Enter after each field, keys not waiting for one
+    another): the count submitted from the last field holds every field's pieces as typed."""
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(app.screen, OpenDrawerScreen))
+        await pilot.pause()
+        pieces = {10000: 50, 5000: 10, 100: 7, 50: 3}
+        await type_ahead(pilot, *(key for denomination in DENOMINATIONS
+                                  for key in (*str(pieces.get(denomination, "")), "enter")))
+        await supervisor_key(pilot, ui)
+        await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and app.screen.mine is not None
+                         and app.screen.mine.state == "open")
+    assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 5_508_50
     assert_books_clean(ui.db)
 
 

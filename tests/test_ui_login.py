@@ -16,7 +16,8 @@ from teller.errors import TellerError
 from teller.ui.app import TellerApp
 from tests.helpers import PASSWORD
 from tests.ui_support import (
-    LEDGER_LINE, code_for, make_app, seed_ui_bank, shows, sign_in, type_credentials, wait_until, widget_text,
+    LEDGER_LINE, code_for, make_app, seed_ui_bank, shows, sign_in, type_ahead, type_credentials, wait_until,
+    widget_text,
 )
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -70,6 +71,18 @@ async def test_good_login_lands_on_lookup_with_the_session_bar(ui):
         assert "2026-11-24" in bar  # the branch's business date, not today's date
         assert app.focused is app.screen.query_one("#search")
         assert app.session.actor.username == "teller1"
+
+
+async def test_credentials_typed_all_at_once_sign_in(ui):
+    """Keys that come faster than the screen handles them (a fast typist, a loaded machine): each lands in
+    its field, and the last Enter signs in with all three, not with fields still waiting for their keys."""
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await type_ahead(pilot, *"teller1", "enter", *PASSWORD, "enter", *code_for(ui, "teller1"), "enter")
+        await wait_until(pilot, lambda: app.session is not None or widget_text(app, "#login-message") not in (
+            "Signing in…", "Enter moves to the next field and signs in from the code."))
+        assert app.session is not None and app.session.actor.username == "teller1"
 
 
 async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(ui):

@@ -1,5 +1,6 @@
 """A small bank with customers and enrolled authenticators, for driving the workstation with Pilot."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -103,6 +104,16 @@ async def type_credentials(pilot, username: str | None, password: str, code: str
     else:
         pilot.app.screen.query_one("#password").focus()
     await pilot.press(*keys)
+
+
+async def type_ahead(pilot, *keys: str) -> None:
+    """Keys sent as a fast typist, a card reader or a loaded machine sends them: all at once, none waiting for
+    the one before it to be handled (`Pilot.press` waits after every key)."""
+    for key in keys:
+        character = "\r" if key == "enter" else key
+        name = key if len(key) > 1 or key.isalnum() else unicodedata.name(key).lower().replace(" ", "_")
+        pilot.app.post_message(events.Key(name, character))
+    await pilot.pause()
 
 
 async def paste(pilot, text: str) -> None:

@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import Label
 
 from teller.i18n import _
-from teller.ui.widgets.input import Input
+from teller.ui.widgets.input import Input, when_typed
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class CredentialFields(Vertical):
     """Enter moves to the next field; Enter in the code field submits all three.
 
     Enter is a priority binding so that focus moves before the next key is dispatched: a fast typist's
-    password never lands in the user-name field."""
+    password never lands in the user-name field. The last Enter submits once every field has handled
+    the keys typed before it (`when_typed`)."""
 
     BINDINGS = [Binding("enter", "next_field", show=False, priority=True)]
 
@@ -68,7 +69,7 @@ class CredentialFields(Vertical):
         if focused.id != "code":
             self.screen.set_focus(self.query_one(f"#{order[order.index(focused.id) + 1]}", Input))
             return
-        self.post_message(self.Submitted(self.credentials()))
+        when_typed(list(self.query(Input)), lambda: self.post_message(self.Submitted(self.credentials())))
 
     def credentials(self) -> Credentials:
         return Credentials(
