@@ -5,6 +5,7 @@ instruction; the supervisor can step over and give the second key right here, or
 from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label, Select, Static
@@ -21,7 +22,7 @@ from teller.drawers import LimitWarning
 from teller.large_value import LargeValueFlag
 from teller.ui.commands import COUNTER_MAKERS, UserCommand
 from teller.ui.workers import post_if_current
-from teller.ui.widgets.input import Input
+from teller.ui.widgets.input import Input, enter_moves_on
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.names import ID_TYPE_NAMES
@@ -45,7 +46,8 @@ FIELD_ORDER = ("account", "to-account", "amount", "document-type", "document-num
 class CounterScreen(TellerScreen):
     HELP_TITLE = N_("Counter")
     PALETTE_COMMANDS = (DEPOSIT_KEY, WITHDRAWAL_KEY, TRANSFER_KEY, SUBMIT)
-    BINDINGS = [command.binding() for command in (BACK, DEPOSIT_KEY, WITHDRAWAL_KEY, TRANSFER_KEY, SUBMIT)]
+    BINDINGS = [*(command.binding() for command in (BACK, DEPOSIT_KEY, WITHDRAWAL_KEY, TRANSFER_KEY, SUBMIT)),
+                Binding("enter", "next_field", show=False, priority=True)]
     DEFAULT_CSS = """
     CounterScreen #counter-heading { padding: 0 1; text-style: bold; height: 1; }
     CounterScreen #counter-kind { padding: 0 1; height: 1; color: $accent; text-style: bold; margin-bottom: 1; }
@@ -228,16 +230,12 @@ class CounterScreen(TellerScreen):
             self._clear_preview()  # balances of a draft that no longer stands would mislead
         self._say(message.reason)
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        """Enter moves on through the visible fields; Enter in the narrative submits."""
-        if event.input.id == "narrative":
-            self.action_submit()
-            return
-        visible = [field for field in FIELD_ORDER if not self.query_one(f"#{field}").parent.has_class("hidden")]
-        current = event.input.id
-        if current in visible and visible.index(current) + 1 < len(visible):
-            self.query_one(f"#{visible[visible.index(current) + 1]}").focus()
+    def action_next_field(self) -> None:
+        """Enter moves on through the visible fields and in the narrative submits (`enter_moves_on`); on the
+        document type's list it opens the list."""
+        visible = [self.query_one(f"#{field}") for field in FIELD_ORDER
+                   if not self.query_one(f"#{field}").parent.has_class("hidden")]
+        enter_moves_on(self, visible, self.action_submit)
 
     # --- Submitting and the second key ---------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from teller.money import parse_amount
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.denominations import DenominationFields
 from teller.ui.widgets.table import Table
-from teller.ui.widgets.input import Input
+from teller.ui.widgets.input import Input, enter_moves_on
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen, TranslatedBindings
 from screens.document import DocumentScreen
@@ -87,7 +87,8 @@ class OpenDrawerScreen(TranslatedBindings, ModalScreen[dict[int, str] | None]):
 class CashMoveScreen(TranslatedBindings, ModalScreen[tuple[str, str] | None]):
     """An amount of cash to move, and for a hand-over the receiving teller; returns (teller, amount)."""
 
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), tooltip=N_("Back out without moving cash"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), tooltip=N_("Back out without moving cash")),
+                Binding("enter", "next_field", show=False, priority=True)]
     DEFAULT_CSS = """
     CashMoveScreen { align: center middle; }
     CashMoveScreen > Vertical { width: 60; max-width: 100%; height: auto; border: round $primary;
@@ -116,12 +117,13 @@ class CashMoveScreen(TranslatedBindings, ModalScreen[tuple[str, str] | None]):
                 yield Input(self.amount, id="amount", max_length=24)
         yield Footer()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "receiver":
-            self.query_one("#amount", Input).focus()
-            return
+    def action_next_field(self) -> None:
+        """Enter moves from the receiving teller to the amount, and there returns both (`enter_moves_on`)."""
+        enter_moves_on(self, list(self.query(Input)), self._answer)
+
+    def _answer(self) -> None:
         receiver = self.query_one("#receiver", Input).value if self.to_teller else ""
-        self.dismiss((receiver, event.value))
+        self.dismiss((receiver, self.query_one("#amount", Input).value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

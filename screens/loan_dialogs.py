@@ -24,7 +24,7 @@ from teller.loan_servicing import (
 from teller.loans import CREDIT_RESULT_NAMES, MAX_REFERENCE, CreditCheckEntry
 from teller.money import format_minor as money_text, parse_amount
 from teller.ui.widgets.credentials import CredentialFields, Credentials
-from teller.ui.widgets.input import Input
+from teller.ui.widgets.input import Input, enter_moves_on
 from screens.base import TranslatedBindings
 from screens.loan_entry import Field
 from screens.second_key import SecondKeyScreen
@@ -43,10 +43,10 @@ MODAL_CSS = """
 
 
 class Dialog(TranslatedBindings, ModalScreen):
-    """A modal form: Enter moves to the next field and in the last one calls the subclass's `submit`; Escape
-    backs out with None."""
+    """A modal form: Enter moves to the next text box and in the last one calls the subclass's `submit`
+    (`enter_moves_on`); Escape backs out with None."""
 
-    BINDINGS = [CANCEL]
+    BINDINGS = [CANCEL, Binding("enter", "next_field", show=False, priority=True)]
 
     def show_message(self, text: str) -> None:
         self.query_one(".dialog-message", Static).update(text)
@@ -54,12 +54,8 @@ class Dialog(TranslatedBindings, ModalScreen):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        fields = [field for field in self.query(Input) if not field.disabled]
-        if event.input is fields[-1]:
-            self.submit()
-        else:
-            fields[fields.index(event.input) + 1].focus()
+    def action_next_field(self) -> None:
+        enter_moves_on(self, [field for field in self.query(Input) if not field.disabled], self.submit)
 
 
 class ReasonScreen(Dialog):

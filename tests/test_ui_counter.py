@@ -23,8 +23,8 @@ from teller import accounts, approvals, counter, customers, instructions
 from tests.counter_support import assert_clean
 from tests.helpers import PASSWORD, close_business_day, next_business_day
 from tests.ui_support import (
-    code_for, make_app, next_code, open_teller_drawer, paste, seed_ui_bank, shows, sign_in_quickly, type_credentials,
-    wait_until,
+    code_for, make_app, next_code, open_teller_drawer, paste, seed_ui_bank, shows, sign_in_quickly, type_ahead,
+    type_credentials, wait_until,
 )
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -67,6 +67,13 @@ async def open_counter(pilot) -> None:
     await pilot.press("f8")
     await wait_until(pilot, lambda: isinstance(app.screen, CounterScreen) and app.screen.file is not None)
     await pilot.pause()
+
+
+async def open_transfer(pilot, ui) -> None:
+    """Signed in, at 王芳's counter, the form switched to a transfer (F6)."""
+    await sign_in_quickly(pilot, ui)
+    await open_counter(pilot)
+    await pilot.press("f6")
 
 
 async def fill(pilot, field: str, value: str) -> None:
@@ -229,9 +236,7 @@ async def test_transfer_between_the_customers_own_two_accounts(ui):
     savings = customers.open_account_for(ui.db, ui.bank.teller, ui.customer_ids["王芳"]).number
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in_quickly(pilot, ui)
-        await open_counter(pilot)
-        await pilot.press("f6")
+        await open_transfer(pilot, ui)
         assert app.screen.query_one("#account", Select).value == number
         await fill(pilot, "to-account", savings)
         await fill(pilot, "amount", "2,000")
@@ -249,9 +254,7 @@ async def test_transfer_to_another_customers_account(ui):
     payee = customers.open_account_for(ui.db, ui.bank.teller, ui.customer_ids["李强"]).number
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in_quickly(pilot, ui)
-        await open_counter(pilot)
-        await pilot.press("f6")
+        await open_transfer(pilot, ui)
         await fill(pilot, "to-account", payee)
         await fill(pilot, "amount", "2,345.67")
         await previewed(pilot, "10,000.00", "李强", "0.00 → 2,345.67")
@@ -262,6 +265,28 @@ async def test_transfer_to_another_customers_account(ui):
         await shows(pilot, "Transaction receipt", "Transfer")
     assert balance(ui, payee) == (2_345_67, 2_345_67)
     assert balance(ui, wang_account(ui)) == (10_000_00, 10_000_00)
+
+
+async def test_a_transfer_typed_all_at_once_lands_each_value_in_its_field(ui):
+    """Keys faster than the screen handles them (a card reader, a fast teller on a loaded machine): Enter moves
+    on before the next key is dispatched, and Enter in the narrative submits every field as typed."""
+    payee = customers.open_account_for(ui.db, ui.bank.teller, ui.customer_ids["李强"]).number
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_transfer(pilot, ui)
+        app.screen.query_one("#to-account", Input).focus()
+        await pilot.pause()
+        await type_ahead(pilot, *payee, "enter", *"2,345.67", "enter")
+        assert app.focused is app.screen.query_one("#document-type")  # a list: Enter there opens it
+        app.screen.query_one("#document-number", Input).focus()
+        await pilot.pause()
+        await type_ahead(pilot, *WANG_ID, "enter", *"rent", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+        await second_key(pilot, ui)
+        await shows(pilot, "Transaction receipt", "Transfer", "2,345.67")
+    assert balance(ui, payee) == (2_345_67, 2_345_67)
+    checks = ui.db.run(lambda s: s.execute(select(IdentityCheck.document_number)).scalars().all(), readonly=True)
+    assert checks == [WANG_ID]
 
 
 async def test_pressing_submit_twice_makes_one_instruction(ui):

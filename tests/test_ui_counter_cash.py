@@ -265,10 +265,8 @@ async def hand_over_to_teller2(pilot, amount: str) -> None:
     await open_drawer_screen(pilot)
     await pilot.press("f6")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, CashMoveScreen))
-    await paste(pilot, "teller2")
-    await pilot.press("enter")
-    await paste(pilot, amount)
-    await pilot.press("enter")
+    await pilot.pause()
+    await type_ahead(pilot, *"teller2", "enter", *amount, "enter")  # all at once: each lands in its field
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SecondKeyScreen))
     await shows(pilot, "teller2 counts the cash")
 

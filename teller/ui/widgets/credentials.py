@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import Label
 
 from teller.i18n import _
-from teller.ui.widgets.input import Input, when_typed
+from teller.ui.widgets.input import Input, enter_moves_on
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,8 @@ class Credentials:
 class CredentialFields(Vertical):
     """Enter moves to the next field; Enter in the code field submits all three.
 
-    Enter is a priority binding so that focus moves before the next key is dispatched: a fast typist's
-    password never lands in the user-name field. The last Enter submits once every field has handled
-    the keys typed before it (`when_typed`)."""
+    Enter is a priority binding (`enter_moves_on`): a fast typist's password never lands in the user-name
+    field, and the last Enter submits what was typed in all three."""
 
     BINDINGS = [Binding("enter", "next_field", show=False, priority=True)]
 
@@ -62,14 +61,8 @@ class CredentialFields(Vertical):
         self.query_one("#password" if self.fixed_username else "#username", Input).focus()
 
     def action_next_field(self) -> None:
-        order = ["username", "password", "code"]
-        focused = self.screen.focused
-        if not isinstance(focused, Input) or focused.id not in order:
-            return
-        if focused.id != "code":
-            self.screen.set_focus(self.query_one(f"#{order[order.index(focused.id) + 1]}", Input))
-            return
-        when_typed(list(self.query(Input)), lambda: self.post_message(self.Submitted(self.credentials())))
+        enter_moves_on(self.screen, list(self.query(Input)),
+                       lambda: self.post_message(self.Submitted(self.credentials())))
 
     def credentials(self) -> Credentials:
         return Credentials(

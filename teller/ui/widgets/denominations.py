@@ -1,7 +1,7 @@
 """Cash counted by denomination: one field per CNY note or coin, the running total underneath.
 
-Enter moves to the next field; Enter in the last field submits the count, once every field has handled
-the keys typed before it (`when_typed`). The widget only shows the
+Enter moves to the next field; Enter in the last field submits the count (`enter_moves_on`: typed ahead,
+each count still lands in its own field). The widget only shows the
 total of what parses; the service checks the count again (whole pieces, known denominations)."""
 
 from textual.app import ComposeResult
@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 from teller.drawers import DENOMINATIONS, count_total, denomination_text, parse_pieces
 from teller.errors import InputError
 from teller.i18n import _, format_amount
-from teller.ui.widgets.input import Input, when_typed
+from teller.ui.widgets.input import Input, enter_moves_on
 
 
 def field_id(denomination: int) -> str:
@@ -77,12 +77,6 @@ class DenominationFields(Vertical):
             _("Total counted: {amount}").format(amount=format_amount(count_total(pieces))))
 
     def action_next_field(self) -> None:
-        focused = self.screen.focused
-        ids = [field_id(denomination) for denomination in DENOMINATIONS]
-        if not isinstance(focused, Input) or focused.id not in ids:
-            return
-        index = ids.index(focused.id)
-        if index + 1 < len(ids):  # at once: `focus()` waits its turn behind keys already typed
-            self.screen.set_focus(self.query_one(f"#{ids[index + 1]}", Input))
-            return
-        when_typed(list(self.query(Input)), lambda: self.post_message(self.Submitted(self.typed())))
+        enter_moves_on(self.screen, [self.query_one(f"#{field_id(denomination)}", Input)
+                                     for denomination in DENOMINATIONS],
+                       lambda: self.post_message(self.Submitted(self.typed())))

@@ -1,5 +1,5 @@
-"""The workstation's text box: Textual's Input without a new screen layout on every key; and `when_typed`,
-for a form that submits from a priority binding.
+"""The workstation's text box: Textual's Input without a new screen layout on every key; and Enter moving
+a form on, safe for keys typed ahead.
 
 Textual's Input sets its virtual size (the width of what was typed, for its own horizontal scrolling) on
 every change, and a widget's virtual size asks for a new layout of the whole screen: every widget is
@@ -7,21 +7,40 @@ arranged and drawn again for each key a teller types. A box's virtual size chang
 here it only repaints the box. A box sized by its content (`width: auto`) still asks for a layout, as
 Textual's own Input does.
 
-A priority binding runs as soon as the app reads its key, while the keys typed before it may still wait in
-the queues of the boxes they were sent to: a form that reads its boxes there (Enter in the last of them
-submitting) can read them before they hold what was typed, when a fast typist, a card reader or a loaded
-machine sends the keys together. `when_typed` runs the form's callback once every box has handled what
-was sent to it before."""
+Enter moves a form on to its next field, and in its last field submits (`enter_moves_on`, the action of
+a priority Enter binding). Keys typed ahead (a fast typist, a card reader, a loaded machine sends them
+together) go to the widget focused when the app reads them, before the box they were typed into has
+handled the ones before: moved by an ordinary binding or by `focus()`, which both wait their turn, the
+focus comes too late and the keys land in the field before. A priority binding moves it at once. It also
+runs while earlier keys still wait in their boxes' queues, so the submission waits for them
+(`when_typed`)."""
 
 from collections.abc import Callable, Sequence
 
+from textual.actions import SkipAction
 from textual.geometry import Size
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.reactive import Reactive
 from textual.widgets import Input as TextualInput
 
 
 class Input(TextualInput):
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
+def enter_moves_on(screen: Screen, fields: Sequence[Widget], submit: Callable[[], object]) -> None:
+    """Enter in a text box among `fields` (a form's fields in order): focus the next field at once, or from
+    the last one `submit` once every text box among them holds what was typed before. Focused elsewhere
+    (a list, a button), Enter does what it does there."""
+    focused = screen.focused
+    if not isinstance(focused, TextualInput) or focused not in fields:
+        raise SkipAction()
+    position = list(fields).index(focused)
+    if position + 1 < len(fields):
+        screen.set_focus(fields[position + 1])
+        return
+    when_typed([field for field in fields if isinstance(field, TextualInput)], submit)
 
 
 def when_typed(boxes: Sequence[TextualInput], callback: Callable[[], object]) -> None:
