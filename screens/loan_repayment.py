@@ -9,6 +9,7 @@ from rich import box
 from rich.table import Table as RichTable
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, ItemGrid, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
@@ -24,7 +25,7 @@ from teller.loan_servicing import (
 from teller.loan_position import PREPAYMENT_CHOICES
 from teller.loans import ORIGINATOR_ROLES, ApplicationView
 from teller.ui.widgets.table import Table
-from teller.ui.widgets.input import Input
+from teller.ui.widgets.input import Input, enter_moves_on
 from teller.ui.workers import post_if_current
 from screens.counter import warning_lines
 from screens.loan_entry import Field, fill_schedule, schedule_columns
@@ -123,7 +124,7 @@ def _next_due(item: TrancheAllocation, currency: str) -> str:
 class LoanRepaymentScreen(MoneyForm):
     HELP_TITLE = N_("Loan repayment")
     PALETTE_COMMANDS = COMMANDS[1:]
-    BINDINGS = [command.binding() for command in COMMANDS]
+    BINDINGS = [*(command.binding() for command in COMMANDS), Binding("enter", "next_field", show=False, priority=True)]
     FIELD_KEYS = {"kind": "kind", "source": "source", "account": "account", "tranche": "part", "amount": "amount",
                   "prepayment choice": "choice", "narrative": "narrative"}
     DEFAULT_CSS = MONEY_FORM_CSS.format(name="LoanRepaymentScreen") + """
@@ -260,12 +261,10 @@ class LoanRepaymentScreen(MoneyForm):
             return
         super().refresh_preview()
 
-    @on(Input.Submitted)
-    def entered(self, event: Input.Submitted) -> None:
-        if event.input.id == "narrative":
-            self.action_submit()
-        else:
-            self.query_one("#narrative", Input).focus()
+    def action_next_field(self) -> None:
+        """Enter moves from the amount to the narrative, and there submits (`enter_moves_on`)."""
+        enter_moves_on(self, [self.query_one("#amount", Input), self.query_one("#narrative", Input)],
+                       self.action_submit)
 
     def call_preview(self, draft: RepaymentDraft) -> RepaymentPreview:
         return loan_servicing.preview_repayment(self.app.db, self.app.session.actor, draft)

@@ -23,7 +23,7 @@ from tests.loan_money_ui_support import (
 )
 from tests.loan_ui_support import settle
 from tests.servicing_support import combined_terms, days_pass, repay
-from tests.ui_support import make_app, next_code, paste, shows, sign_in_quickly, wait_until
+from tests.ui_support import make_app, next_code, paste, shows, sign_in_quickly, type_ahead, wait_until
 
 
 @pytest.fixture
@@ -137,10 +137,9 @@ async def test_a_payee_registered_under_a_second_key_is_then_paid_the_loan(money
         await pilot.press("f4")
         await wait_until(pilot, lambda: isinstance(app.screen, PayeeScreen))
         app.screen.query_one("#kind", Select).value = "escrow"
-        for value in ("北京房产交易资金监管中心", "中国建设银行北京分行", "12345"):
-            await paste(pilot, value)
-            await pilot.press("enter")
-        await settle(pilot)
+        await pilot.pause()
+        await type_ahead(pilot, *"北京房产交易资金监管中心", "enter", *"中国建设银行北京分行", "enter", *"12345", "enter")
+        await settle(pilot)  # typed all at once, each in its field: the account number is the one refused
         assert "8 to 34 digits" in str(app.screen.query_one("#error-payee-account").render())  # under its field
         assert loan_servicing.payees(money.db, application.id) == ()  # nothing registered
         app.screen.query_one("#account-number", Input).value = "11001016700053012345"
@@ -217,7 +216,12 @@ async def test_a_teller_takes_a_repayment_from_the_customer_file_with_the_alloca
                     "f9 Repay", "p Payoff quote")
         await open_repayment(pilot)
         await shows(pilot, "Due today", "Installments due", "1,023.72")
-        await type_amount(pilot, "1,023.72")
+        app.screen.query_one("#amount", Input).focus()
+        await pilot.pause()
+        await type_ahead(pilot, *"1,023.72", "enter", *"November installment")  # all at once, each in its field
+        assert [app.screen.query_one(f"#{field}", Input).value for field in ("amount", "narrative")] == [
+            "1,023.72", "November installment"]
+        await previewed(pilot)
         text = await shows(pilot, "This payment: CNY 1,023.72", "Remaining principal",
                            f"Debits deposit account {money.borrower.account}")
         for label, amount in (("Interest", expected.interest), ("Principal", expected.principal),
