@@ -67,6 +67,14 @@ async def open_drawer_screen(pilot) -> None:
     await pilot.pause()
 
 
+async def open_drawer_form(pilot, ui) -> None:
+    """Signed in, the drawer screen, F4: the form that counts the cash taken from the vault."""
+    await sign_in_quickly(pilot, ui)
+    await open_drawer_screen(pilot)
+    await pilot.press("f4")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OpenDrawerScreen))
+
+
 async def test_teller_opens_the_drawer_with_counted_cash_and_the_second_key(ui):
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -89,10 +97,7 @@ async def test_a_count_typed_all_at_once_opens_the_drawer_with_every_piece(ui):
     another): the count submitted from the last field holds every field's pieces as typed."""
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in_quickly(pilot, ui)
-        await open_drawer_screen(pilot)
-        await pilot.press("f4")
-        await wait_until(pilot, lambda: isinstance(app.screen, OpenDrawerScreen))
+        await open_drawer_form(pilot, ui)
         await pilot.pause()
         pieces = {10000: 50, 5000: 10, 100: 7, 50: 3}
         await type_ahead(pilot, *(key for denomination in DENOMINATIONS
@@ -107,10 +112,7 @@ async def test_a_count_typed_all_at_once_opens_the_drawer_with_every_piece(ui):
 async def test_a_count_that_is_not_whole_pieces_is_refused_on_the_drawer_screen(ui):
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in_quickly(pilot, ui)
-        await open_drawer_screen(pilot)
-        await pilot.press("f4")
-        await wait_until(pilot, lambda: isinstance(app.screen, OpenDrawerScreen))
+        await open_drawer_form(pilot, ui)
         await type_count(pilot, {10000: "2.5"})
         await wait_until(pilot, lambda: isinstance(app.screen, DrawerScreen) and idle(app))
         await shows(pilot, "whole number")
