@@ -5,7 +5,6 @@ instruction; the supervisor can step over and give the second key right here, or
 from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label, Select, Static
@@ -22,7 +21,7 @@ from teller.drawers import LimitWarning
 from teller.large_value import LargeValueFlag
 from teller.ui.commands import COUNTER_MAKERS, UserCommand
 from teller.ui.workers import post_if_current
-from teller.ui.widgets.input import Input, enter_moves_on
+from teller.ui.widgets.input import ENTER_MOVES_ON, Input, enter_moves_on
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.names import ID_TYPE_NAMES
@@ -47,7 +46,7 @@ class CounterScreen(TellerScreen):
     HELP_TITLE = N_("Counter")
     PALETTE_COMMANDS = (DEPOSIT_KEY, WITHDRAWAL_KEY, TRANSFER_KEY, SUBMIT)
     BINDINGS = [*(command.binding() for command in (BACK, DEPOSIT_KEY, WITHDRAWAL_KEY, TRANSFER_KEY, SUBMIT)),
-                Binding("enter", "next_field", show=False, priority=True)]
+                ENTER_MOVES_ON]
     DEFAULT_CSS = """
     CounterScreen #counter-heading { padding: 0 1; text-style: bold; height: 1; }
     CounterScreen #counter-kind { padding: 0 1; height: 1; color: $accent; text-style: bold; margin-bottom: 1; }

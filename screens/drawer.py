@@ -25,7 +25,7 @@ from teller.money import parse_amount
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.denominations import DenominationFields
 from teller.ui.widgets.table import Table
-from teller.ui.widgets.input import Input, enter_moves_on
+from teller.ui.widgets.input import ENTER_MOVES_ON, Input, enter_moves_on
 from teller.ui.workers import post_if_current
 from screens.base import TellerScreen, TranslatedBindings
 from screens.document import DocumentScreen
@@ -88,7 +88,7 @@ class CashMoveScreen(TranslatedBindings, ModalScreen[tuple[str, str] | None]):
     """An amount of cash to move, and for a hand-over the receiving teller; returns (teller, amount)."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), tooltip=N_("Back out without moving cash")),
-                Binding("enter", "next_field", show=False, priority=True)]
+                ENTER_MOVES_ON]
     DEFAULT_CSS = """
     CashMoveScreen { align: center middle; }
     CashMoveScreen > Vertical { width: 60; max-width: 100%; height: auto; border: round $primary;

@@ -24,7 +24,7 @@ from teller.loan_servicing import (
 from teller.loans import CREDIT_RESULT_NAMES, MAX_REFERENCE, CreditCheckEntry
 from teller.money import format_minor as money_text, parse_amount
 from teller.ui.widgets.credentials import CredentialFields, Credentials
-from teller.ui.widgets.input import Input, enter_moves_on
+from teller.ui.widgets.input import ENTER_MOVES_ON, Input, enter_moves_on
 from screens.base import TranslatedBindings
 from screens.loan_entry import Field
 from screens.second_key import SecondKeyScreen
@@ -46,7 +46,7 @@ class Dialog(TranslatedBindings, ModalScreen):
     """A modal form: Enter moves to the next text box and in the last one calls the subclass's `submit`
     (`enter_moves_on`); Escape backs out with None."""
 
-    BINDINGS = [CANCEL, Binding("enter", "next_field", show=False, priority=True)]
+    BINDINGS = [CANCEL, ENTER_MOVES_ON]
 
     def show_message(self, text: str) -> None:
         self.query_one(".dialog-message", Static).update(text)

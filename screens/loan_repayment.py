@@ -9,7 +9,6 @@ from rich import box
 from rich.table import Table as RichTable
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, ItemGrid, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
@@ -25,7 +24,7 @@ from teller.loan_servicing import (
 from teller.loan_position import PREPAYMENT_CHOICES
 from teller.loans import ORIGINATOR_ROLES, ApplicationView
 from teller.ui.widgets.table import Table
-from teller.ui.widgets.input import Input, enter_moves_on
+from teller.ui.widgets.input import ENTER_MOVES_ON, Input, enter_moves_on
 from teller.ui.workers import post_if_current
 from screens.counter import warning_lines
 from screens.loan_entry import Field, fill_schedule, schedule_columns
@@ -124,7 +123,7 @@ def _next_due(item: TrancheAllocation, currency: str) -> str:
 class LoanRepaymentScreen(MoneyForm):
     HELP_TITLE = N_("Loan repayment")
     PALETTE_COMMANDS = COMMANDS[1:]
-    BINDINGS = [*(command.binding() for command in COMMANDS), Binding("enter", "next_field", show=False, priority=True)]
+    BINDINGS = [*(command.binding() for command in COMMANDS), ENTER_MOVES_ON]
     FIELD_KEYS = {"kind": "kind", "source": "source", "account": "account", "tranche": "part", "amount": "amount",
                   "prepayment choice": "choice", "narrative": "narrative"}
     DEFAULT_CSS = MONEY_FORM_CSS.format(name="LoanRepaymentScreen") + """

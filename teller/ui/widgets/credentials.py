@@ -3,13 +3,12 @@
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Label
 
 from teller.i18n import _
-from teller.ui.widgets.input import Input, enter_moves_on
+from teller.ui.widgets.input import ENTER_MOVES_ON, Input, enter_moves_on
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class CredentialFields(Vertical):
     Enter is a priority binding (`enter_moves_on`): a fast typist's password never lands in the user-name
     field, and the last Enter submits what was typed in all three."""
 
-    BINDINGS = [Binding("enter", "next_field", show=False, priority=True)]
+    BINDINGS = [ENTER_MOVES_ON]
 
     DEFAULT_CSS = """
     CredentialFields { height: auto; margin-top: 1; }

@@ -5,7 +5,6 @@ each count still lands in its own field). The widget only shows the
 total of what parses; the service checks the count again (whole pieces, known denominations)."""
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Label, Static
@@ -13,7 +12,7 @@ from textual.widgets import Label, Static
 from teller.drawers import DENOMINATIONS, count_total, denomination_text, parse_pieces
 from teller.errors import InputError
 from teller.i18n import _, format_amount
-from teller.ui.widgets.input import Input, enter_moves_on
+from teller.ui.widgets.input import ENTER_MOVES_ON, Input, enter_moves_on
 
 
 def field_id(denomination: int) -> str:
@@ -21,7 +20,7 @@ def field_id(denomination: int) -> str:
 
 
 class DenominationFields(Vertical):
-    BINDINGS = [Binding("enter", "next_field", show=False, priority=True)]
+    BINDINGS = [ENTER_MOVES_ON]
     DEFAULT_CSS = """
     DenominationFields { height: auto; }
     DenominationFields Horizontal { height: 1; }

@@ -18,6 +18,7 @@ runs while earlier keys still wait in their boxes' queues, so the submission wai
 from collections.abc import Callable, Sequence
 
 from textual.actions import SkipAction
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
@@ -27,6 +28,10 @@ from textual.widgets import Input as TextualInput
 
 class Input(TextualInput):
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
+# A form's Enter: the binding whose action calls `enter_moves_on` (a priority binding, see above).
+ENTER_MOVES_ON = Binding("enter", "next_field", show=False, priority=True)
 
 
 def enter_moves_on(screen: Screen, fields: Sequence[Widget], submit: Callable[[], object]) -> None:
