@@ -93,19 +93,18 @@ class Database:
         self.secret_key = secret_key
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
-            self.engine = create_engine(self.url, echo=echo)
+            self.engine = self.lookup_engine = create_engine(self.url, echo=echo)
             _configure_sqlite(self.engine)
-            read_engine = self.engine.execution_options(teller_readonly=True)
-            self.lookup_engine = self.engine
-            lookup_engine = read_engine
+            read_engine = lookup_engine = self.engine.execution_options(teller_readonly=True)
         else:
-            self.engine = create_engine(self.url, echo=echo, connect_args={"connect_timeout": 5})
-            read_engine = self.engine.execution_options(teller_readonly=True, isolation_level="AUTOCOMMIT")
+            connect_args = {"connect_timeout": 5}
+            self.engine = create_engine(self.url, echo=echo, connect_args=connect_args)
             self.lookup_engine = create_engine(
-                self.url, echo=echo, connect_args={"connect_timeout": 5, "options": GENERIC_PLANS})
-            lookup_engine = self.lookup_engine.execution_options(teller_readonly=True, isolation_level="AUTOCOMMIT")
-            event.listen(lookup_engine, "before_cursor_execute", _refuse_writes)
-        event.listen(read_engine, "before_cursor_execute", _refuse_writes)  # on reads alone
+                self.url, echo=echo, connect_args={**connect_args, "options": GENERIC_PLANS})
+            read_engine, lookup_engine = (engine.execution_options(teller_readonly=True, isolation_level="AUTOCOMMIT")
+                                          for engine in (self.engine, self.lookup_engine))
+        for reads in {read_engine, lookup_engine}:  # on reads alone
+            event.listen(reads, "before_cursor_execute", _refuse_writes)
         info = {"audit_key": keys.derive(secret_key, "audit")}
         self._write_sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._read_sessions = sessionmaker(read_engine, expire_on_commit=False, info=info)
@@ -146,5 +145,5 @@ class Database:
         raise AssertionError("unreachable: the last attempt either returns or raises")
 
     def dispose(self) -> None:
-        self.engine.dispose()
-        self.lookup_engine.dispose()
+        for engine in {self.engine, self.lookup_engine}:
+            engine.dispose()

@@ -41,7 +41,7 @@ def enter_moves_on(screen: Screen, fields: Sequence[Widget], submit: Callable[[]
     focused = screen.focused
     if not isinstance(focused, TextualInput) or focused not in fields:
         raise SkipAction()
-    position = list(fields).index(focused)
+    position = fields.index(focused)
     if position + 1 < len(fields):
         screen.set_focus(fields[position + 1])
         return
