@@ -11,7 +11,10 @@ what was committed in the window.
 
 The peer is `pgbench` (its built-in TPC-B-like script: three updates, a select and an insert per
 transaction) on a database of its own initialised at ``--pgbench-scale``, with the same client counts,
-window and number of runs, on the same machine; its runs come first, then the terminals' (64 clients of
+window and number of runs, on the same machine. The floor is pgbench too, running `posting_floor.sql`: the
+statements one Teller posting sends, in its two transactions, from pgbench's C client with prepared
+statements, on a copy of the freshly prepared ledger. It is the most any terminal could post with those
+statements on this machine. pgbench's runs come first, then the floor's, then the terminals' (64 clients of
 each at once would pass PostgreSQL's default max_connections of 100).
 
 After the runs the ledger is verified: `ledger.verify` (every balance recomputed from its postings,
@@ -39,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 
 from bench import generate  # noqa: E402
 from bench.measure import key_file_for, ledger_url, machine, median, p95, raw_url  # noqa: E402
-from models import Account  # noqa: E402
+from models import Account, Branch  # noqa: E402
 from teller import keys  # noqa: E402
 from teller.actor import Actor  # noqa: E402
 from teller.ledger import Leg  # noqa: E402
@@ -50,6 +53,7 @@ CLIENT_COUNTS = (16, 64)
 HOT_SHARE = 10  # one posting in ten touches the hot account
 MAX_AMOUNT = 50_00
 REPO_ROOT = Path(__file__).resolve().parent.parent
+FLOOR_SCRIPT = Path(__file__).resolve().parent / "posting_floor.sql"
 
 
 # --- A terminal -------------------------------------------------------------------------------------------
@@ -104,16 +108,25 @@ def terminal(spec: dict) -> None:
 
 # --- The parent -------------------------------------------------------------------------------------------
 
-def prepare_ledger(url, customers: int) -> tuple[list[dict], list[str], str]:
-    """A fresh generated ledger; the branch tellers and supervisors, the customer accounts, the hot one."""
+def prepare_ledger(url, customers: int) -> tuple[list[dict], list[str], str, dict[str, object]]:
+    """A fresh generated ledger; the branch tellers and supervisors, the customer accounts, the hot one, and
+    the floor script's variables (the same accounts by id, the first branch's people and business date)."""
     generate.recreate(url)
     db, branches = generate.create_ledger(url, 2)
     network = generate.Network(db, branches, seed=16, transfers_per_customer=0)
     generate.load_with_teller(db, network.chunk(customers))
     generate.advance_sequences(db)
     generate.analyse(db)
-    numbers = db.run(lambda session: list(session.scalars(
-        select(Account.number).where(Account.customer_id.is_not(None)).order_by(Account.id))), readonly=True)
+    rows = db.run(lambda session: session.execute(
+        select(Account.id, Account.number).where(Account.customer_id.is_not(None)).order_by(Account.id)).all(),
+        readonly=True)
+    numbers = [row.number for row in rows]
+    if rows[-1].id - rows[0].id + 1 != len(rows):
+        raise SystemExit("the customer accounts' ids are not contiguous: the floor script picks ids in a range")
+    day = db.run(lambda session: session.scalar(select(Branch.business_date).where(Branch.id == branches[0].id)),
+                 readonly=True)
+    floor_variables = {"hot": rows[0].id, "first": rows[1].id, "last": rows[-1].id, "branch": branches[0].id,
+                       "maker": branches[0].teller_id, "checker": branches[0].supervisor_id, "day": day.isoformat()}
     people = []
     for branch in branches:
         people.append({
@@ -123,7 +136,7 @@ def prepare_ledger(url, customers: int) -> tuple[list[dict], list[str], str]:
                         "branch_id": branch.id, "terminal": "bench"},
         })
     db.dispose()
-    return people, numbers[1:], numbers[0]
+    return people, numbers[1:], numbers[0], floor_variables
 
 
 class Terminals:
@@ -171,10 +184,50 @@ def pgbench_database(url, scale: int) -> str:
     return raw_url(bench_url)
 
 
-def pgbench_tps(conninfo: str, clients: int, seconds: float) -> float:
-    done = subprocess.run(["pgbench", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-n", conninfo],
-                          check=True, capture_output=True, text=True)
+def floor_database(url) -> str:
+    """A copy of the prepared ledger for the floor script, whose audit rows carry no real hashes."""
+    floor_url = url.set(database=f"{url.database}_floor")
+    generate.recreate(floor_url, template=url.database)
+    return raw_url(floor_url)
+
+
+def pgbench_tps(conninfo: str, clients: int, seconds: float, script_arguments: tuple[str, ...] = ()) -> float:
+    """Transactions (of the script given, else TPC-B-like) a second; a failed or aborted client fails the run."""
+    done = subprocess.run(["pgbench", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-n",
+                           *script_arguments, conninfo], capture_output=True, text=True)
+    failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
+    if done.returncode or (failed and int(failed[1])):
+        raise SystemExit(f"pgbench failed (exit status {done.returncode}):\n{done.stdout}{done.stderr}")
     return float(re.search(r"tps = ([\d.]+)", done.stdout)[1])
+
+
+def floor_arguments(variables: dict[str, object]) -> tuple[str, ...]:
+    """pgbench's arguments for the floor script: prepared statements, as the terminals' psycopg prepares."""
+    defines = [argument for name, value in variables.items() for argument in ("-D", f"{name}={value}")]
+    return ("-M", "prepared", "-f", str(FLOOR_SCRIPT), *defines)
+
+
+_SHAPES = (
+    (re.compile(r"(BEGIN|COMMIT)\b"), lambda match: (match[1],)),
+    (re.compile(r"SELECT nextval\('(\w+)'\)"), lambda match: ("nextval", match[1])),
+    (re.compile(r"SELECT\s.*?\sFROM\s+(\w+)", re.DOTALL), lambda match: ("SELECT", match[1])),
+    (re.compile(r"INSERT\s+INTO\s+(\w+)"), lambda match: ("INSERT", match[1])),
+    (re.compile(r"UPDATE\s+(\w+)"), lambda match: ("UPDATE", match[1])),
+)
+
+
+def statement_shape(statement: str) -> tuple[str, ...]:
+    """What a statement does, to compare the floor script with Teller: its verb, its table, and FOR UPDATE."""
+    for pattern, shape in _SHAPES:
+        if match := pattern.match(statement.strip()):
+            return shape(match) + (("FOR UPDATE",) if "FOR UPDATE" in statement else ())
+    raise ValueError(f"no shape for {statement[:60]!r}")
+
+
+def floor_statements() -> list[str]:
+    """The floor script's SQL statements (one a line; comments and pgbench meta-commands left out)."""
+    lines = FLOOR_SCRIPT.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith(("--", "\\"))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,16 +250,22 @@ def main(argv: list[str] | None = None) -> int:
     key_file = key_file_for(url, args.key_file)
     os.environ[keys.KEY_FILE_ENV] = str(key_file)
     key_file.unlink(missing_ok=True)  # a new ledger, a new key
-    people, accounts, hot = prepare_ledger(url, args.customers)
-    results = {clients: {"teller": [], "pgbench": [], "latencies": [], "refused": 0, "errors": []}
+    people, accounts, hot, floor_variables = prepare_ledger(url, args.customers)
+    results = {clients: {"teller": [], "pgbench": [], "floor": [], "latencies": [], "refused": 0, "errors": []}
                for clients in args.clients}
-    # pgbench first, then the terminals: 64 of each at once would pass PostgreSQL's max_connections.
+    # pgbench first, then the floor, then the terminals: 64 of each at once would pass max_connections.
     conninfo = pgbench_database(url, args.pgbench_scale)
     pgbench_tps(conninfo, min(args.clients), 3)  # warm-up
     for _ in range(args.runs):
         for clients in args.clients:
             results[clients]["pgbench"].append(pgbench_tps(conninfo, clients, args.seconds))
     generate.drop(url.set(database=f"{url.database}_pgbench"))
+    conninfo, script = floor_database(url), floor_arguments(floor_variables)
+    pgbench_tps(conninfo, min(args.clients), 3, script)  # warm-up
+    for _ in range(args.runs):
+        for clients in args.clients:
+            results[clients]["floor"].append(pgbench_tps(conninfo, clients, args.seconds, script))
+    generate.drop(url.set(database=f"{url.database}_floor"))
     terminals = Terminals(url, max(args.clients), people, accounts, hot)
     terminals.run(min(args.clients), 3)  # warm-up
     for _ in range(args.runs):
@@ -230,15 +289,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"PostgreSQL concurrency benchmark; {machine()}")
     print(f"{args.customers} customer accounts, one posting in {HOT_SHARE} to a shared hot account;"
           f" warm-up, then {args.runs} runs of {args.seconds:.0f} s per client count; pgbench scale {args.pgbench_scale}\n")
-    print(f"{'clients':>7} {'teller postings/s':>18} {'pgbench tps':>12} {'ratio':>6} {'median ms':>10} {'p95 ms':>8}"
-          f" {'refused':>8}")
+    print(f"{'clients':>7} {'teller postings/s':>18} {'pgbench tps':>12} {'ratio':>6} {'floor postings/s':>17}"
+          f" {'floor ratio':>12} {'of floor':>9} {'median ms':>10} {'p95 ms':>8} {'refused':>8}")
     for clients, result in results.items():
-        teller, peer = median(result["teller"]), median(result["pgbench"])
-        print(f"{clients:>7} {teller:>18.0f} {peer:>12.0f} {teller / peer:>6.3f} {median(result['latencies']):>10.1f}"
-              f" {p95(result['latencies']):>8.1f} {result['refused']:>8}")
+        teller, peer, floor = median(result["teller"]), median(result["pgbench"]), median(result["floor"])
+        print(f"{clients:>7} {teller:>18.0f} {peer:>12.0f} {teller / peer:>6.3f} {floor:>17.0f} {floor / peer:>12.3f}"
+              f" {teller / floor:>9.3f} {median(result['latencies']):>10.1f} {p95(result['latencies']):>8.1f}"
+              f" {result['refused']:>8}")
     low, high = min(args.clients), max(args.clients)
     print(f"\nratio teller / pgbench at {low} clients: {median(results[low]['teller']) / median(results[low]['pgbench']):.3f}"
-          f" (target >= {TARGET_RATIO_16})")
+          f" (target >= {TARGET_RATIO_16}); the floor (Teller's statements from pgbench) reaches"
+          f" {median(results[low]['floor']) / median(results[low]['pgbench']):.3f}")
     if high != low:
         print(f"{high} terminals / {low} terminals: {median(results[high]['teller']) / median(results[low]['teller']):.3f}"
               f" (target >= {TARGET_SCALING_64})")

@@ -254,8 +254,9 @@ def branch_name(code: str) -> str:
     return f"第{code}支行 Branch {code}"
 
 
-def recreate(url: URL) -> None:
-    """Start from nothing: delete the SQLite file (and its WAL) or drop and create the PostgreSQL database."""
+def recreate(url: URL, template: str | None = None) -> None:
+    """Start from nothing: delete the SQLite file (and its WAL) or drop and create the PostgreSQL database
+    (as a copy of the database `template` when one is named)."""
     if url.get_backend_name() == "sqlite":
         path = Path(url.database)
         for leftover in path.parent.glob(path.name + "*"):
@@ -264,7 +265,8 @@ def recreate(url: URL) -> None:
     admin = bootstrap.plain_engine(url.set(database="postgres")).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(text(f'CREATE DATABASE "{url.database}"{copy}'))
     admin.dispose()
 
 

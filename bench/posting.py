@@ -133,7 +133,8 @@ class TellerLedger:
 
     def post_entry(self, item: tuple[int, tuple[Leg, ...]]) -> None:
         instruction_id, legs = item
-        self.db.run(lambda s: ledger.post_entry(s, self.bank.supervisor, s.get(Instruction, instruction_id), legs))
+        self.db.run(lambda s: ledger.post_entry(s, self.bank.supervisor, s.get(Instruction, instruction_id), legs,
+                                                ledger.lock_accounts(s, {leg.account_number for leg in legs})))
 
     def problem(self) -> str | None:
         report = self.db.run(ledger.verify, readonly=True)

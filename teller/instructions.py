@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -310,15 +310,17 @@ def _load_pending(session: Session, instruction_id: int) -> Instruction:
     return instruction
 
 
-def _release_holds(session: Session, instruction: Instruction, status: str) -> None:
-    """Release or consume the instruction's holds, its accounts locked first in id order (as posting does)."""
-    ledger.lock_accounts(session, {leg.account_number for leg in _stored_legs(instruction)})
+def _release_holds(session: Session, instruction: Instruction, status: str) -> dict[str, Row]:
+    """Release or consume the instruction's holds, its accounts locked first in id order (as posting does);
+    the locked accounts are returned for the posting that follows a consumption."""
+    accounts = ledger.lock_accounts(session, {leg.account_number for leg in _stored_legs(instruction)})
     session.execute(
         update(Hold)
         .where(Hold.instruction_id == instruction.id, Hold.status == "ACTIVE")
         .values(status=status, released_at=clock.now())
         .execution_options(synchronize_session=False)
     )
+    return accounts
 
 
 def _finish(session: Session, actor: Actor, instruction: Instruction, status: str, reason: str | None) -> None:
@@ -435,7 +437,7 @@ def approve_in(session: Session, instruction_id: int, checker: Actor) -> Instruc
     instruction.status = "APPROVED"
     instruction.decided_at = now
     session.flush()
-    _release_holds(session, instruction, "CONSUMED")
+    accounts = _release_holds(session, instruction, "CONSUMED")
     audit.record(
         session, checker, "instruction.approved", object_type="instruction", object_id=instruction.id,
         business_date=instruction.business_date, branch_id=instruction.branch_id,
@@ -443,7 +445,8 @@ def approve_in(session: Session, instruction_id: int, checker: Actor) -> Instruc
     )
     payload = json.loads(instruction.payload)
     entry_id = ledger.post_entry(
-        session, checker, instruction, _stored_legs(instruction), reverses_entry_id=payload.get("reverses_entry")
+        session, checker, instruction, _stored_legs(instruction), accounts,
+        reverses_entry_id=payload.get("reverses_entry"),
     )
     return _view(instruction, entry_id)
 

@@ -111,13 +111,14 @@ def post_entry(
     actor: Actor,
     instruction: Instruction,
     legs: tuple[Leg, ...],
+    accounts: dict[str, Row],
     *,
     reverses_entry_id: int | None = None,
 ) -> int:
-    """Write the approved instruction's entry and return its id."""
+    """Write the approved instruction's entry and return its id. `accounts` are the legs' accounts as
+    `lock_accounts` returned them in this unit of work (the approval locks them once, to consume its holds)."""
     if instruction.status != "APPROVED":
         raise LedgerError(f"instruction {instruction.id} is {instruction.status}, not APPROVED")
-    accounts = lock_accounts(session, {leg.account_number for leg in legs})
     check_legs(legs, {number: account.currency for number, account in accounts.items()})
     for leg in legs:
         account = accounts[leg.account_number]

@@ -11,17 +11,20 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
+from bench.concurrency_pg import floor_statements, statement_shape
 from bench.lookup import Driver
 from models import Account, Customer, LoanAccount, LoanApplication, LoanSchedule, LoanSequence, StaffUser
-from teller import bootstrap, customers, keys, loan_servicing, loans, staff
+from teller import bootstrap, customers, instructions, keys, loan_servicing, loans, staff
 from teller.config import LedgerLocation
+from teller.ledger import Leg
 from teller.loan_products import LoanFacts, LoanTerms, TrancheTerms
 from teller.loans import ApplicationDraft
 
 from tests.conftest import POSTGRES_ADMIN_URL, POSTGRES_PROBLEM
+from tests.helpers import deposit, submit
 from tests.workers import REPO_ROOT
 
 LOOPS = ("raw sqlite3 floor", "teller post_entry", "teller approve")
@@ -47,7 +50,7 @@ def _drop_postgres(name: str) -> None:
     import psycopg
 
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        for database in (name, f"{name}_raw_floor", f"{name}_pgbench"):
+        for database in (name, f"{name}_raw_floor", f"{name}_pgbench", f"{name}_floor"):
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
@@ -285,7 +288,34 @@ def test_concurrency_benchmark_posts_from_many_terminals_and_the_ledger_verifies
     finally:
         _drop_postgres(name)
 
-    for clients in (2, 3):
-        row = re.search(rf"^\s+{clients}\s+(\d+)\s+(\d+)\s+({NUMBER})\s+", output, re.MULTILINE)
-        assert row and int(row[2]) > 0, output
+    for clients in (2, 3):  # terminals, pgbench, their ratio, the floor, its ratio, the terminals' share of it
+        row = re.search(rf"^\s+{clients}\s+(\d+)\s+(\d+)\s+({NUMBER})\s+(\d+)\s+({NUMBER})\s+({NUMBER})\s+",
+                        output, re.MULTILINE)
+        assert row and int(row[2]) > 0 and int(row[4]) > 0, output
+    assert re.search(rf"the floor \(Teller's statements from pgbench\) reaches {NUMBER}", output), output
     assert "ledger verified after the runs: 0 invariant violations" in output
+
+
+@pytest.mark.parametrize("dialect", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_the_concurrency_floor_sends_the_statements_of_a_teller_posting(db, bank):
+    """The floor stands for Teller's posting only while it sends the same statements in the same transactions:
+    a change to the posting path fails here until `bench/posting_floor.sql` follows it."""
+    deposit(db, bank, bank.alice, 500_00)
+    shapes: list[tuple[str, ...]] = []
+
+    def statement(_connection, _cursor, sql, parameters, _context, executemany):
+        shapes.extend([statement_shape(sql)] * (len(parameters) if executemany else 1))
+
+    listeners = {"before_cursor_execute": statement, "begin": lambda _connection: shapes.append(("BEGIN",)),
+                 "commit": lambda _connection: shapes.append(("COMMIT",))}
+    for name, listener in listeners.items():
+        event.listen(db.engine, name, listener)
+    try:
+        view = submit(db, bank, [Leg(bank.alice, debit=12_34), Leg(bank.bob, credit=12_34)])
+        instructions.approve(db, view.id, bank.supervisor)
+    finally:
+        for name, listener in listeners.items():
+            event.remove(db.engine, name, listener)
+
+    assert shapes.count(("COMMIT",)) == 2  # the maker's unit of work, then the checker's
+    assert [statement_shape(sql) for sql in floor_statements()] == shapes
