@@ -29,12 +29,14 @@ from screens.receipt import ReceiptScreen
 from screens.second_key import SecondKeyScreen
 
 BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Back to the customer file"))
+# The kind line names F4, F5 and F6 beside the kind in use, so the footer leaves them out: at 80 columns it
+# has room for Back, Submit, the queue and Help only.
 DEPOSIT_KEY = UserCommand("deposit", "f4", "kind('cash_deposit')", N_("Deposit"), N_("Cash paid in to an account"),
-                          roles=COUNTER_MAKERS)
+                          roles=COUNTER_MAKERS, show=False)
 WITHDRAWAL_KEY = UserCommand("withdrawal", "f5", "kind('cash_withdrawal')", N_("Withdrawal"),
-                             N_("Cash paid out of an account"), roles=COUNTER_MAKERS)
+                             N_("Cash paid out of an account"), roles=COUNTER_MAKERS, show=False)
 TRANSFER_KEY = UserCommand("transfer", "f6", "kind('transfer')", N_("Transfer"),
-                           N_("From this customer's account to another account"), roles=COUNTER_MAKERS)
+                           N_("From this customer's account to another account"), roles=COUNTER_MAKERS, show=False)
 SUBMIT = UserCommand("submit", "f9", "submit", N_("Submit"), N_("Make the instruction and ask for the second key"),
                      roles=COUNTER_MAKERS)
 FIELD_WIDGETS = {"account": "#account", "amount": "#amount", "to account": "#to-account",
