@@ -43,15 +43,17 @@ TO_TELLER = UserCommand("to_teller", "f6", "to_teller", N_("To teller"),
                         roles=TELLER)
 END_OF_DAY = UserCommand("end_of_day", "f7", "end_of_day", N_("End of day"),
                          N_("Count your drawer blind, balance it and close it"), roles=TELLER)
+# The hand-overs' heading names F8 while some wait, so the footer leaves it out and fits 80 columns.
 HAND_OVER = UserCommand("hand_over", "f8", "hand_over", N_("Hand-over"),
                         N_("Open the waiting hand-over under the cursor: confirm or refuse cash handed to you, "
-                           "or withdraw cash you handed over"), roles=TELLER)
+                           "or withdraw cash you handed over"), roles=TELLER, show=False)
 OPEN_DAY = UserCommand("open_day", "f8", "open_day", N_("Open day"), N_("Open the branch's business day"),
                        roles=SUPERVISORS)
 CLOSE_DAY = UserCommand("close_day", "f9", "close_day", N_("Close day"),
                         N_("Close the business day (every drawer closed, nothing pending) and print the branch proof"),
                         roles=SUPERVISORS)
 BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Back to the previous screen"))
+OPEN_DRAWER_STEPS = (TO_VAULT.action, TO_TELLER.action, END_OF_DAY.action)
 STATE_NAMES = {"none": N_("not opened today"), "opening": N_("opening: the vault cash waits for the second key"),
                "open": N_("open"), "closed": N_("closed for the day")}
 
@@ -191,7 +193,14 @@ class DrawerScreen(TellerScreen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only what the teller's drawer allows now: opening it until it is open, then moving its cash and
+        balancing it; a hand-over while one waits."""
+        drawer_open = self.mine is not None and self.mine.state == "open"
         if action == HAND_OVER.action and not self.hand_overs:
+            return False
+        if action == OPEN_DRAWER.action and drawer_open:
+            return False
+        if action in OPEN_DRAWER_STEPS and not drawer_open:
             return False
         for command in self.PALETTE_COMMANDS:
             if command.action == action:
@@ -226,6 +235,7 @@ class DrawerScreen(TellerScreen):
         else:
             self._show_mine(table, message.mine)
         self._show_hand_overs(message.hand_overs)
+        self.refresh_bindings()  # the drawer's state and the waiting hand-overs decide the keys
 
     def _show_mine(self, table: DataTable, mine: DrawerView) -> None:
         lines = [_("Your drawer {number}: {state}.").format(number=mine.account_number,
@@ -263,7 +273,6 @@ class DrawerScreen(TellerScreen):
         table = self.query_one("#hand-over-table", DataTable)
         table.clear(columns=True)
         heading.display = table.display = bool(hand_overs)
-        self.refresh_bindings()
         if not hand_overs:
             return
         incoming = sum(hand_over.incoming for hand_over in hand_overs)
@@ -312,9 +321,6 @@ class DrawerScreen(TellerScreen):
                 amount=format_amount(self.mine.last_count.total), username=self.actor.username)
             self.post_message(self.Submitted(instructions.get(self.app.db, self.mine.opening_instruction_id),
                                              summary, None))
-            return
-        if self.mine is not None and self.mine.state == "open":
-            self._say(_("Your drawer is already open today."))
             return
         self.app.push_screen(OpenDrawerScreen(), self._opening_counted)
 
@@ -401,9 +407,6 @@ class DrawerScreen(TellerScreen):
     def action_end_of_day(self) -> None:
         from screens.end_of_day import EndOfDayScreen
 
-        if self.mine is None or self.mine.state != "open":
-            self._say(_("Only an open drawer is balanced at the end of the day."))
-            return
         self.app.push_screen(EndOfDayScreen(), self._balanced)
 
     def _balanced(self, session_id: int | None) -> None:

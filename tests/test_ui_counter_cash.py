@@ -22,8 +22,8 @@ from teller.errors import LedgerError
 from teller.ui.widgets.denominations import field_id
 from tests.helpers import PASSWORD, assert_books_clean, counted, deposit, enrol, fund_vault, open_drawer
 from tests.ui_support import (
-    code_for, make_app, next_code, paste, seed_ui_bank, shows, sign_in_quickly, type_ahead, type_credentials,
-    wait_until,
+    code_for, make_app, next_code, open_palette, palette_titles, paste, screen_text, seed_ui_bank, shows,
+    sign_in_quickly, type_ahead, type_credentials, wait_until,
 )
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -90,6 +90,47 @@ async def test_teller_opens_the_drawer_with_counted_cash_and_the_second_key(ui):
         await shows(pilot, "open", "5,501.50", "CNY 0.5")
     assert accounts.get_account(ui.db, ui.bank.drawer).balance == SEEDED_CASH + 5_501_50
     assert_books_clean(ui.db)
+
+
+DRAWER_STEPS = {"To vault", "To teller", "End of day"}
+
+
+async def drawer_keys(pilot) -> tuple[str, set[str]]:
+    """The drawer screen's footer line, and the drawer's own commands the palette lists (then closed)."""
+    footer = screen_text(pilot.app).splitlines()[-1]
+    await open_palette(pilot)
+    offered = palette_titles(pilot.app) & (DRAWER_STEPS | {"Open drawer"})
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DrawerScreen))
+    return footer, offered
+
+
+async def test_the_drawer_offers_what_its_state_allows_in_the_footer_and_the_palette(ui):
+    """Until the drawer is open F4 opens it and nothing moves or balances its cash; once it is open, To vault,
+    To teller and End of day, and no second opening. At 80 columns the footer keeps Help in view."""
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_drawer_screen(pilot)
+        footer, offered = await drawer_keys(pilot)
+        assert "f4 Open drawer" in footer and "f1 Help" in footer, footer
+        assert not any(step in footer for step in DRAWER_STEPS), footer
+        assert offered == {"Open drawer"}
+        await pilot.press("f7")
+        await pilot.pause()
+        assert isinstance(app.screen, DrawerScreen)  # a drawer that is not open has no end of day
+
+        open_drawer(ui.db, ui.bank, 2_000_00)
+        await pilot.press("escape")
+        await open_drawer_screen(pilot)
+        await shows(pilot, "Your drawer 0101-1002-teller1: open.")
+        footer, offered = await drawer_keys(pilot)
+        assert all(f"{key} {step}" in footer for key, step in (("f5", "To vault"), ("f6", "To teller"),
+                                                               ("f7", "End of day"), ("f1", "Help"))), footer
+        assert "Open drawer" not in footer and offered == DRAWER_STEPS
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, DrawerScreen)  # an open drawer is not opened twice
 
 
 async def test_a_count_typed_all_at_once_opens_the_drawer_with_every_piece(ui):

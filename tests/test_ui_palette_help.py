@@ -16,12 +16,13 @@ from screens.loan_entry import LoanEntryScreen
 from screens.login import LoginScreen
 from screens.lookup import LookupScreen
 from screens.receipt import ReceiptScreen
-from textual.command import CommandList, CommandPalette
 from teller import clock, customers, instructions, loans, totp
 from teller.ledger import Leg
 from tests.helpers import deposit, enrol, submit
 from tests.loan_ui_support import seed_loan_bank, settle
-from tests.ui_support import make_app, paste, screen_text, seed_ui_bank, shows, sign_in_quickly, wait_until
+from tests.ui_support import (
+    make_app, open_palette, palette_titles, paste, screen_text, seed_ui_bank, shows, sign_in_quickly, wait_until,
+)
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
@@ -42,13 +43,6 @@ async def sign_in_as_auditor(pilot, ui) -> None:
         await pilot.press("enter")
     await wait_until(pilot, lambda: pilot.app.session is not None)
     assert pilot.app.session.actor.roles == ("auditor",)
-
-
-async def open_palette(pilot) -> str:
-    """Ctrl+P; wait until the palette has listed everything (Quit comes last for every role)."""
-    await pilot.press("ctrl+p")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette) and "Quit" in palette_titles(pilot.app))
-    return await shows(pilot, "Search for commands", "Help")
 
 
 async def close_palette(pilot, screen_type) -> None:
@@ -76,12 +70,6 @@ async def run_from_palette(pilot, query: str, title: str) -> None:
     await pilot.press(*query)
     await wait_until(pilot, lambda: palette_lines(pilot.app)[:1] == [title])
     await pilot.press("enter")
-
-
-def palette_titles(app) -> set[str]:
-    """The titles of the commands the open palette lists (scrolled into view or not)."""
-    commands = app.screen.query_one(CommandList)
-    return {str(commands.get_option_at_index(index).hit.text) for index in range(commands.option_count)}
 
 
 async def test_the_palette_before_signing_in_offers_only_help_and_quit(ui):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from textual import events
+from textual.command import CommandList, CommandPalette
 
 from teller import clock, customers, totp
 from teller.ui.app import TellerApp
@@ -142,6 +143,19 @@ async def shows(pilot, *texts: str, attempts: int = ATTEMPTS) -> str:
         await pilot.pause(0.05)
     missing = [wanted for wanted in texts if wanted not in text]
     raise AssertionError(f"not on the screen: {missing!r}\n{text}")
+
+
+async def open_palette(pilot) -> str:
+    """Ctrl+P; wait until the palette has listed everything (Quit comes last for every role)."""
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette) and "Quit" in palette_titles(pilot.app))
+    return await shows(pilot, "Search for commands", "Help")
+
+
+def palette_titles(app) -> set[str]:
+    """The titles of the commands the open palette lists (scrolled into view or not)."""
+    commands = app.screen.query_one(CommandList)
+    return {str(commands.get_option_at_index(index).hit.text) for index in range(commands.option_count)}
 
 
 def next_code(ui: UiBank, username: str = "teller1") -> str:

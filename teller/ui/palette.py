@@ -1,8 +1,9 @@
 """The command palette (Ctrl+P): every command the signed-in user's role may take, plus the current
-screen's own commands."""
+screen's own commands that the screen allows at this moment (as its footer shows them)."""
 
 from functools import partial
 
+from textual.actions import parse
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from teller.ui.commands import ALWAYS_AVAILABLE, SIGNED_IN_COMMANDS, WHILE_LOCKED, UserCommand
@@ -16,9 +17,16 @@ class TellerCommands(Provider):
             return list(ALWAYS_AVAILABLE)
         if self.app.is_locked:
             return list(WHILE_LOCKED)
-        screen_commands = getattr(self.screen, "PALETTE_COMMANDS", ())
+        screen_commands = [command for command in getattr(self.screen, "PALETTE_COMMANDS", ())
+                           if self._allowed_now(command)]
         return [command for command in (*screen_commands, *SIGNED_IN_COMMANDS)
                 if command.allowed_for(session.actor.roles)]
+
+    def _allowed_now(self, command: UserCommand) -> bool:
+        """The screen's `check_action`: a step its state does not allow (a drawer that is not open has no end
+        of day) is left out of the palette, as it is out of the footer."""
+        _namespace, name, parameters = parse(command.action)
+        return bool(self.screen.check_action(name, parameters))
 
     def _run(self, command: UserCommand):
         return partial(self.screen.run_action, command.action)
