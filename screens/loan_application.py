@@ -60,13 +60,15 @@ REJECT = UserCommand("reject_loan", "ctrl+x", "reject", N_("Reject loan"), N_("R
 SIGN = UserCommand("sign_contract", "ctrl+s", "sign", N_("Sign"),
                    N_("Record the face-to-face signing: place and time; the terms are frozen"), roles=ORIGINATOR_ROLES)
 QUOTE = UserCommand("print_quote", "q", "quote", N_("Quote"), N_("Show the printable loan quote with its schedule"))
+# The checklist tab names R, V and W above its table, so the footer leaves them out and fits 80 columns.
 RECEIVE = UserCommand("receive_document", "r", "receive", N_("Received"),
-                      N_("Mark the chosen document as received"), roles=CHECKLIST_ROLES)
+                      N_("Mark the chosen document as received"), roles=CHECKLIST_ROLES, show=False)
 VERIFY = UserCommand("verify_document", "v", "verify", N_("Verified"),
-                     N_("Mark the chosen document as checked against the original"), roles=CHECKLIST_ROLES)
+                     N_("Mark the chosen document as checked against the original"), roles=CHECKLIST_ROLES,
+                     show=False)
 WAIVE = UserCommand("waive_document", "w", "waive", N_("Waive"),
                     N_("Waive the chosen document, with a reason and a supervisor's second key"),
-                    roles=CHECKLIST_ROLES)
+                    roles=CHECKLIST_ROLES, show=False)
 MISSING = UserCommand("missing_documents", "m", "missing", N_("Missing"),
                       N_("Show the printable list of documents the customer still has to bring"))
 DISBURSE = UserCommand("disburse_loan", "f8", "disburse", N_("Disburse"),
@@ -196,6 +198,7 @@ class LoanApplicationScreen(TellerScreen):
     #application-status { padding: 0 1; height: auto; color: $warning; }
     #application-tabs { height: 1fr; }
     #terms { padding: 0 1; height: auto; }
+    #checklist-keys { padding: 0 1; height: 1; color: $accent; }
     #payment-detail { padding: 0 1; height: auto; color: $text-muted; }
     #versions { height: auto; max-height: 7; }
     #version-title { padding: 0 1; height: 1; text-style: bold; }
@@ -235,6 +238,8 @@ class LoanApplicationScreen(TellerScreen):
             with TabPane(_("Schedule"), id="tab-schedule"):
                 yield Table(id="schedule", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Checklist"), id="tab-checklist"):
+                yield Static(_("For the document under the cursor: R received · V verified · W waived"),
+                             id="checklist-keys", markup=False)
                 yield Table(id="checklist", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Payments"), id="tab-payments"):
                 yield Table(id="payments", cursor_type="row", zebra_stripes=True)
@@ -305,6 +310,8 @@ class LoanApplicationScreen(TellerScreen):
         self._money_tabs(figures is not None)
         self._fill_payments(figures)
         self._fill_versions(figures)
+        self.query_one("#checklist-keys", Static).display = (
+            view.state not in loans.CLOSED_STATES and RECEIVE.allowed_for(self.app.session.actor.roles))
         checklist = self.query_one("#checklist", DataTable)
         row = checklist.cursor_row
         checklist.clear()

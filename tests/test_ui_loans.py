@@ -306,6 +306,9 @@ async def test_a_rejection_needs_a_reason_and_closes_the_application(loan_bank):
         assert loans.get_application(loan_bank.db, made.id).state == "REJECTED"
         await pilot.press("ctrl+x", "f7", "f6")  # nothing more is offered on a rejected application
         assert isinstance(app.screen, LoanApplicationScreen)
+        app.screen.query_one("#application-tabs").active = "tab-checklist"
+        text = await shows(pilot, "Resident identity card", "m Missing")  # the list of what is missing stays
+        assert "R received" not in text and "r Received" not in text  # nothing more is ticked off
 
 
 async def test_the_officer_signs_an_approved_application_face_to_face(loan_bank):
@@ -333,6 +336,7 @@ async def test_the_checklist_receives_verifies_and_waives_under_a_second_key_and
         await open_application(pilot, loan_bank.ui, "officer1", made.number)
         await pilot.press("right", "right")  # Terms, Schedule, Checklist
         await wait_until(pilot, lambda: app.screen.query_one("#application-tabs").active == "tab-checklist")
+        await shows(pilot, "For the document under the cursor: R received · V verified · W waived", "m Missing")
         checklist = rows(app, "#checklist")
         assert checklist[:2] == [["Personal", "", "", ""], ["  Resident identity card", "missing", "required", ""]]
         app.screen.query_one("#checklist", DataTable).focus()
