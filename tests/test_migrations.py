@@ -181,6 +181,7 @@ def _pending_accounts_plan(db, bank) -> str:
         dbapi_connection.execute("LOAD 'auto_explain'")
         for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_level = notice"):
             dbapi_connection.execute(f"SET auto_explain.{setting}")
+        dbapi_connection.commit()  # a pooled connection starts outside a transaction, as reads need it
 
     db.engine.dispose()
     event.listen(db.engine, "connect", explain_nested)
