@@ -57,6 +57,6 @@ bench: install bench-data
 # tests/test_catalogue.py fails while any marked string lacks a translation.
 POT := teller/locale/teller.pot
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --add-comments=Translators: --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NC_:1c,2 --add-comments=Translators: --no-location --sort-output \
 		--project=Teller --version=0.1.0 --copyright-holder=Teller -o $(POT) teller screens
 	$(BIN)/pybabel update -i $(POT) -d teller/locale -D teller -l zh_CN --init-missing --no-fuzzy-matching --ignore-obsolete

@@ -11,12 +11,14 @@ from teller.i18n import _
 from teller.ui.widgets.session_bar import SessionBar
 
 
-def translated(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
-    """Binding descriptions and tooltips are marked with N_ where defined and translated when shown."""
+def translated(bindings: dict[str, ActiveBinding], unlisted: frozenset[str] = frozenset()) -> dict[str, ActiveBinding]:
+    """Binding descriptions and tooltips are marked with N_ where defined and translated when shown; the
+    `unlisted` actions are left off the footer (F1 still lists them)."""
     return {
         key: active._replace(
             binding=replace(active.binding, description=_(active.binding.description),
-                            tooltip=_(active.binding.tooltip) if active.binding.tooltip else ""),
+                            tooltip=_(active.binding.tooltip) if active.binding.tooltip else "",
+                            show=active.binding.show and active.binding.action not in unlisted),
             tooltip=_(active.tooltip) if active.tooltip else active.tooltip,
         )
         for key, active in bindings.items()
@@ -28,7 +30,12 @@ class TranslatedBindings:
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translated(super().active_bindings)
+        return translated(super().active_bindings, self.unlisted_actions())
+
+    def unlisted_actions(self) -> frozenset[str]:
+        """Actions available now that the footer leaves out now, for keys that matter more at this moment
+        (80 columns hold about six keys). A command never listed says so with `show=False` instead."""
+        return frozenset()
 
 
 class TellerScreen(TranslatedBindings, Screen):

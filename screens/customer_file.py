@@ -24,12 +24,13 @@ from screens.second_key import SecondKeyScreen
 EDIT = UserCommand("edit_customer", "f4", "edit", N_("Edit"), N_("Edit this customer's file"), roles=CUSTOMER_MAKERS)
 NOTE = UserCommand("add_note", "f5", "note", N_("Note"), N_("Add a note to the visit log"), roles=CUSTOMER_MAKERS)
 OLDER = UserCommand("older", "f6", "older", N_("Older"), N_("Load the next page of older transactions"))
+# F7 and Ctrl+X are named on the status line while an identity change waits, and kept off the footer.
 SECOND_KEY = UserCommand("second_key", "f7", "second_key", N_("Second key"),
-                         N_("A supervisor approves the pending identity change here"))
+                         N_("A supervisor approves the pending identity change here"), show=False)
 # A checker, never the maker, rejects (as they approve): the reason, then their own password and code. The schema
 # records a decided change with its checker, so a maker's own change leaves the queue only by a checker's decision.
 REJECT_CHANGE = UserCommand("reject_change", "ctrl+x", "reject_change", N_("Reject"),
-                            N_("A supervisor rejects the pending identity change, saying why"))
+                            N_("A supervisor rejects the pending identity change, saying why"), show=False)
 NEW_LOAN = UserCommand("new_loan_application", "f9", "new_loan", N_("New loan"),
                        N_("Start a loan application for this customer"), roles=ORIGINATOR_ROLES)
 COUNTER = UserCommand("counter", "f8", "counter", N_("Counter"),
@@ -52,8 +53,7 @@ class CustomerFileScreen(TellerScreen):
     HELP_TITLE = N_("Customer file")
     AUTO_FOCUS = "#file-tabs Tabs"  # not the hidden note box: keys typed on the file must not become a note
     PALETTE_COMMANDS = (EDIT, NOTE, OLDER, SECOND_KEY, REJECT_CHANGE, COUNTER, CORRECT, RECEIPT, NEW_LOAN)
-    # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others, F8 counter and F9 loan. Reject
-    # is listed only while a change waits; then a teller's 80-column footer has no room left for "f1 Help".
+    # F6 stays off the footer (F1 and Ctrl+P list it): 80 columns hold the others, F8 counter, F9 loan and F10 queue.
     BINDINGS = [*(command.binding() for command in (BACK, EDIT, NOTE)), OLDER.binding(show=False),
                 *(command.binding() for command in (SECOND_KEY, REJECT_CHANGE, COUNTER, CORRECT, RECEIPT, NEW_LOAN))]
     DEFAULT_CSS = """
@@ -138,7 +138,8 @@ class CustomerFileScreen(TellerScreen):
         self.query_one("#file-heading", Static).update(f"{file.name}  {file.masked_id}  {kind}  {segment}")
         status = []
         if file.pending_change:
-            status.append(_("Identity change {id} waits for a second key (F7).").format(id=file.pending_change.id))
+            status.append(_("Identity change {id} waits for a second key (F7) or a rejection (Ctrl+X).").format(
+                id=file.pending_change.id))
         if file.pending_instructions:
             status.append(_("{count} instruction(s) pending.").format(count=len(file.pending_instructions)))
         self.query_one("#file-status", Static).update("  ".join(status))
@@ -215,8 +216,8 @@ class CustomerFileScreen(TellerScreen):
         self.query_one("#file-tabs Tabs", Tabs).focus()  # the hidden box must not keep the keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """New loan is listed only for loan officers (other roles keep their footer for their own keys), Reject
-        only while a change waits for its second key."""
+        """New loan is listed only for loan officers (other roles keep their footer for their own keys); Reject
+        is offered (Ctrl+X, the palette) only while a change waits for its second key."""
         if action == NEW_LOAN.action:
             return NEW_LOAN.allowed_for(self.app.session.actor.roles)
         if action == REJECT_CHANGE.action:

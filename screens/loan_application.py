@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from teller import clock, loan_servicing, loans
 from teller.actor import Actor
 from teller.errors import TellerError
-from teller.i18n import N_, _, format_amount, format_day, format_moment
+from teller.i18n import N_, NC_, _, format_amount, format_day, format_moment
 from teller.instructions import CHECKER_ROLES
 from teller.loan_servicing import (
     DESTINATION_NAMES, PAYMENT_KIND_NAMES, SCHEDULE_REASON_NAMES, LoanServicing, ScheduleVersionView, tranche_name,
@@ -51,11 +51,12 @@ SUBMIT = UserCommand("submit_application", "f5", "submit", N_("Submit"), N_("Sub
 REVIEW = UserCommand("start_review", "f6", "review", N_("Review"),
                      N_("Take the application into review with notes and the credit-bureau check"),
                      roles=CHECKER_ROLES)
-APPROVE = UserCommand("approve_loan", "f7", "approve", N_("Approve loan"),
+# "Approve" and "Reject" a loan (审批通过, 否决) are not the second key's (授权, 拒绝): a context keeps them apart.
+APPROVE = UserCommand("approve_loan", "f7", "approve", NC_("loan", "Approve"),
                       N_("Approve with your own password and code"), roles=CHECKER_ROLES)
 RETURN = UserCommand("return_loan", "ctrl+r", "return_loan", N_("Return"),
                      N_("Send the application back to its officer, saying what to fix"), roles=CHECKER_ROLES)
-REJECT = UserCommand("reject_loan", "ctrl+x", "reject", N_("Reject loan"), N_("Refuse the loan, with the reason"),
+REJECT = UserCommand("reject_loan", "ctrl+x", "reject", NC_("loan", "Reject"), N_("Refuse the loan, with the reason"),
                      roles=CHECKER_ROLES)
 SIGN = UserCommand("sign_contract", "ctrl+s", "sign", N_("Sign"),
                    N_("Record the face-to-face signing: place and time; the terms are frozen"), roles=ORIGINATOR_ROLES)
@@ -517,6 +518,11 @@ class LoanApplicationScreen(TellerScreen):
         if action in TERMS_STEPS:  # the quote of the terms, until money has moved (then the payoff quote)
             return tab in ("tab-terms", "tab-schedule") and state not in DISBURSED_STATES
         return True
+
+    def unlisted_actions(self) -> frozenset[str]:
+        """While the application waits for a checker's decision, their footer lists the decision, Help and F10
+        (a customer may be waiting at the counter for a second key); Q still prints the quote."""
+        return frozenset({QUOTE.action}) if self.check_action(RETURN.action, ()) else frozenset()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()

@@ -3,7 +3,8 @@
 The language is chosen once per process (`--lang` / `TELLER_LANG`, default English). Catalogues are
 kept as `.po` files under `teller/locale/` and compiled in memory when loaded, so no compiled
 artefact is committed. Mark strings with `_()` where they are shown and `N_()` where they are
-defined earlier (binding descriptions); Babel extracts both. Babel itself loads with the first figure
+defined earlier (binding descriptions), or `NC_()` with a context where one English word takes two
+translations; Babel extracts all three. Babel itself loads with the first figure
 shown (or a translated catalogue), not before the login screen.
 """
 
@@ -61,14 +62,31 @@ def language() -> str:
     return _state["language"]
 
 
+class MessageInContext(str):
+    """A message with its gettext context, for an English word whose translation depends on what it acts on:
+    "Approve" an instruction is 授权, "Approve" a loan 审批通过."""
+
+    def __new__(cls, context: str, message: str) -> "MessageInContext":
+        marked = super().__new__(cls, message)
+        marked.context = context
+        return marked
+
+
 def _(message: str) -> str:
-    """Translate a message to the current language."""
+    """Translate a message to the current language (in its context, if it was marked with one)."""
+    if isinstance(message, MessageInContext):
+        return str(_state["translations"].pgettext(message.context, message))
     return _state["translations"].gettext(message)
 
 
 def N_(message: str) -> str:
     """Mark a message for extraction where it is defined; translate it later with `_()`."""
     return message
+
+
+def NC_(context: str, message: str) -> str:
+    """Mark a message and its context for extraction where it is defined; translate it later with `_()`."""
+    return MessageInContext(context, message)
 
 
 def _locale():

@@ -20,7 +20,7 @@ from teller import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("teller", "screens")
-KEYWORDS = {"_": None, "N_": None}
+KEYWORDS = {"_": None, "N_": None, "NC_": ((1, "c"), 2)}  # as `make messages` passes them to pybabel
 CATALOGUE = ROOT / "teller" / "locale" / "zh_CN" / "LC_MESSAGES" / "teller.po"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
@@ -29,41 +29,49 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
-def extracted_messages() -> dict[str, list[str]]:
-    """What `make messages` extracts: each message with the places it is marked (file:line)."""
+def extracted_messages() -> dict[tuple[str, str | None], list[str]]:
+    """What `make messages` extracts: each message (with its context, if any) and the places it is marked
+    (file:line)."""
     with open(ROOT / "babel.cfg", encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config, "babel.cfg")
-    messages: dict[str, list[str]] = {}
+    messages: dict[tuple[str, str | None], list[str]] = {}
     for directory in SOURCE_DIRS:
-        for filename, lineno, message, _comments, _context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
             str(ROOT / directory), method_map, options_map, keywords=KEYWORDS,
         ):
-            messages.setdefault(message, []).append(f"{directory}/{filename}:{lineno}")
+            messages.setdefault((message, context), []).append(f"{directory}/{filename}:{lineno}")
     return messages
 
 
-def marked_literals() -> dict[str, list[str]]:
-    """Every string literal passed to `_()` or `N_()`, found in the syntax tree, so also those inside
+def _literal(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def marked_literals() -> dict[tuple[str, str | None], list[str]]:
+    """Every string literal passed to `_()`, `N_()` or `NC_()`, found in the syntax tree, so also those inside
     f-strings, which Babel's tokenizer cannot see on Python 3.11."""
-    messages: dict[str, list[str]] = {}
+    messages: dict[tuple[str, str | None], list[str]] = {}
     for directory in SOURCE_DIRS:
         for path in sorted((ROOT / directory).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS
-                        and node.args and isinstance(node.args[0], ast.Constant)
-                        and isinstance(node.args[0].value, str)):
-                    messages.setdefault(node.args[0].value, []).append(
-                        f"{path.relative_to(ROOT).as_posix()}:{node.lineno}")
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS):
+                    continue
+                arguments = [_literal(argument) for argument in node.args]
+                if node.func.id == "NC_":
+                    arguments.reverse()  # NC_(context, message)
+                if arguments and arguments[0] is not None:
+                    marked = (arguments[0], arguments[1] if node.func.id == "NC_" else None)
+                    messages.setdefault(marked, []).append(f"{path.relative_to(ROOT).as_posix()}:{node.lineno}")
     return messages
 
 
-def catalogue_problems(messages: dict[str, list[str]]) -> list[str]:
+def catalogue_problems(messages: dict[tuple[str, str | None], list[str]]) -> list[str]:
     with open(CATALOGUE, "rb") as handle:
         catalogue = read_po(handle, locale="zh_CN", domain=i18n.DOMAIN)
     problems = []
-    for text, places in sorted(messages.items()):
-        entry = catalogue.get(text)
-        where = ", ".join(places)
+    for (text, context), places in sorted(messages.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+        entry = catalogue.get(text, context=context)
+        where = ", ".join(places) + (f" in context {context!r}" if context else "")
         if entry is None or not entry.string:
             problems.append(f"no zh_CN translation for {text!r} ({where})")
         elif entry.fuzzy:
@@ -84,7 +92,8 @@ def restore_language():
 def test_babel_extracts_the_marked_strings():
     messages = extracted_messages()
     assert len(messages) > 100, f"babel.cfg matches no source files? only {len(messages)} messages extracted"
-    assert {"Sign out", "Ledger balance", "{count} instruction(s) pending."} <= messages.keys()
+    assert {("Sign out", None), ("Ledger balance", None), ("{count} instruction(s) pending.", None),
+            ("Approve", "loan")} <= messages.keys()
 
 
 def test_every_extracted_message_has_a_zh_cn_translation_with_the_same_placeholders():
@@ -106,8 +115,10 @@ def test_set_language_switches_the_translations(restore_language):
     assert i18n._("Sign out") == "签退"
     assert i18n._("Screen locked. {name} may unlock it.").format(name="王芳") == "屏幕已锁定，仅限王芳解锁。"
     assert i18n._("no such message") == "no such message"
+    assert (i18n._("Approve"), i18n._(i18n.NC_("loan", "Approve"))) == ("授权", "审批通过")  # a second key, a loan
     assert i18n.set_language("en") == "en"
     assert i18n._("Sign out") == "Sign out"
+    assert i18n._(i18n.NC_("loan", "Approve")) == "Approve"
 
 
 def test_amounts_and_business_dates_in_zh_cn(restore_language):

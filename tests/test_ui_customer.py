@@ -537,7 +537,7 @@ async def test_a_new_registered_mobile_waits_for_a_supervisors_second_key(ui):
         await wait_until(pilot, lambda: loaded(app) and app.screen.file.pending_change is not None)
         await pilot.pause()
         change = app.screen.file.pending_change
-        await shows(pilot, f"Identity change {change.id} waits for a second key (F7).",
+        await shows(pilot, f"Identity change {change.id} waits for a second key (F7) or a rejection (Ctrl+X).",
                     "Mobile: 138****8000 (registered)")  # unchanged until the second key
 
         await pilot.press("f7")
@@ -672,7 +672,7 @@ async def test_a_new_id_number_applies_with_the_supervisors_second_key(ui):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_quickly(pilot, ui)
         change_id = await new_id_number_waiting(pilot)
-        await shows(pilot, f"Identity change {change_id} waits for a second key (F7).", "李强  310101********7894")
+        await shows(pilot, f"Identity change {change_id} waits for a second key (F7) or a rejection (Ctrl+X).", "李强  310101********7894")
         await pilot.press("f7")
         await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
         await type_credentials(pilot, "super1", PASSWORD, code_for(ui, "super1"))
@@ -690,8 +690,9 @@ async def test_a_supervisor_rejects_a_pending_id_number_change_saying_why(ui):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await sign_in_quickly(pilot, ui)
         change_id = await new_id_number_waiting(pilot)
-        footer = (await shows(pilot, "^x Reject")).splitlines()[-1]
-        assert "f7 Second key" in footer
+        text = await shows(pilot, f"Identity change {change_id} waits for a second key (F7) or a rejection (Ctrl+X).")
+        footer = text.splitlines()[-1]
+        assert "f1 Help" in footer and "Second key" not in footer and "Reject" not in footer  # the status names them
         await pilot.press("f1")
         await shows(pilot, "A supervisor rejects the pending identity change, saying why")
         await pilot.press("escape")

@@ -1,6 +1,6 @@
 """SVG snapshots of the loan screens: the pipeline (a loan officer's home, and the approvals waiting for a
 supervisor), loan entry with its live schedule and a broken rule, the application file's terms, schedule,
-document checklist and history, in English and in Chinese, in a plain 80x24 terminal and at 120x40.
+document checklist and history, an application under review as its supervisor decides it, in English and in Chinese, in a plain 80x24 terminal and at 120x40.
 
 Everything on screen is fixed: the business date, the application numbers, ages of 0 days; the application
 whose history, schedule and received documents are shown is worked with the clock set to fixed moments
@@ -142,8 +142,16 @@ def test_approvals_waiting(snap_compare, loan_bank, language, size):  # noqa: F8
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-async def open_worked(pilot, loan_bank, application: loans.ApplicationView, tab: str) -> None:
-    await home(pilot, loan_bank)
+async def open_worked(pilot, loan_bank, application: loans.ApplicationView, tab: str, *,
+                      signed_in: bool = False) -> None:
+    """Open `application` on `tab`: as the officer, from their pipeline, or as whoever has signed in (a
+    supervisor), from the approvals waiting (the second-key queue's worker follows it while it shows)."""
+    if not signed_in:
+        await home(pilot, loan_bank)
+    else:
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, LoanPipelineScreen) and pilot.app.screen.rows)
+        await settle(pilot)
     pilot.app.push_screen(LoanApplicationScreen(application.id))
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, LoanApplicationScreen)
                      and pilot.app.screen.file is not None)
@@ -176,5 +184,19 @@ def test_checklist_group_met(snap_compare, loan_bank, worked_application, langua
 
     async def run_before(pilot) -> None:
         await open_worked(pilot, loan_bank, worked_application, "tab-checklist")
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_application_under_review_for_its_supervisor(snap_compare, loan_bank, worked_application, language,  # noqa: F811
+                                                     size, monkeypatch):  # noqa: F811
+    """The decision's keys (approve, return, reject), Help and the second-key queue fit an 80-column footer. The
+    terms show how long the application has been under review, so the clock is fixed once signed in."""
+    app = make_app(loan_bank.ui)
+
+    async def run_before(pilot) -> None:
+        await sign_in_quickly(pilot, loan_bank.ui, "super1")
+        monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
+        await open_worked(pilot, loan_bank, worked_application, "tab-terms", signed_in=True)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -277,7 +277,7 @@ async def test_lock_while_saving_an_edit_holds_the_dismissal_and_its_notice_unti
         await unlock(pilot, ui)
         await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen))
         change = customers.customer_file(ui.db, ui.customer_ids["王芳"]).pending_change
-        await shows(pilot, f"Identity change {change.id} waits for a second key (F7).")
+        await shows(pilot, f"Identity change {change.id} waits for a second key (F7) or a rejection (Ctrl+X).")
         await wait_until(pilot, lambda: toasts(app) == [
             "Saved. The new ID number or mobile waits for a supervisor's second key (F7)."])
         assert [type(screen) for screen in app.screen_stack[1:]] == [LookupScreen, CustomerFileScreen]
