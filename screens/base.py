@@ -41,6 +41,12 @@ class TranslatedBindings:
 class TellerScreen(TranslatedBindings, Screen):
     """A signed-in screen: session bar on top, the keys of the moment in the footer."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The session it was opened in: a sign-out handled before the screen composes must not leave its bar
+        # without one (the screen is then dropped for the login).
+        self.opened_in = self.app.session
+
     def compose_frame(self) -> ComposeResult:
-        yield SessionBar(self.app.session)
+        yield SessionBar(self.opened_in)
         yield Footer()

@@ -205,3 +205,21 @@ async def test_a_ledger_that_cannot_be_opened_closes_the_workstation_with_the_re
     assert isinstance(app.return_value, TellerError)
     assert "run `teller db upgrade`" in str(app.return_value)
 
+
+
+@pytest.mark.parametrize("username", ["teller1", "super1"])
+async def test_a_sign_out_handled_before_the_home_screen_composes_returns_to_the_login(ui, username):
+    """The session starts and Ctrl+O is handled back to back, before the home screen (the search, the queue) has
+    composed: as when Ctrl+O comes the instant the code is accepted. The login shows; nothing crashes."""
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, ui, username)
+        session = app.session
+        app.action_sign_out()
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        app.start_session(session)
+        app.action_sign_out()
+        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await shows(pilot, "User name", "Password")
+        assert app.session is None
