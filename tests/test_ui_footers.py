@@ -102,8 +102,7 @@ class Walk:
 
 
 async def test_a_supervisors_footers_fit_80_columns(bank):
-    for made in (submitted_application(bank), reviewed_application(bank)):
-        assert made.state in ("SUBMITTED", "UNDER_REVIEW")
+    assert [submitted_application(bank).state, reviewed_application(bank).state] == ["SUBMITTED", "UNDER_REVIEW"]
     app = make_app(bank.ui)
     async with app.run_test(size=(80, 24)) as pilot:
         walk = Walk(pilot)
