@@ -16,6 +16,7 @@ from teller.ui.widgets.table import Table
 from screens.base import TellerScreen
 
 SEGMENT_NAMES = {"mass": N_("Mass"), "quality": N_("Quality"), "vip": N_("VIP")}
+SHOWN = 20  # results listed; the search asks for one more, to say so when there are more than these
 
 
 class LookupScreen(TellerScreen):
@@ -80,7 +81,7 @@ class LookupScreen(TellerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
     def search(self, query: str) -> None:
         try:
-            self.post_message(self.Found(query, customers.search(self.app.db, query)))
+            self.post_message(self.Found(query, customers.search(self.app.db, query, limit=SHOWN + 1)))
         except TellerError as error:
             self.post_message(self.Failed(str(error)))
 
@@ -89,13 +90,17 @@ class LookupScreen(TellerScreen):
             return  # an older answer arriving after a newer keystroke
         table = self.query_one("#results", DataTable)
         table.clear()
-        for hit in message.hits:
+        for hit in message.hits[:SHOWN]:
             flags = " ".join(flag for flag, present in ((_("OVERDUE"), hit.has_overdue),
                                                         (_("PENDING"), hit.has_pending)) if present)
             table.add_row(hit.name, hit.masked_id, hit.masked_mobile, _(SEGMENT_NAMES.get(hit.segment, hit.segment)),
                           flags, key=str(hit.id))
-        self.show_hint(_("{count} found. Enter opens the first; Down moves into the list.").format(
-            count=len(message.hits)) if message.hits else _("No customer matches."))
+        if len(message.hits) > SHOWN:  # a count would claim these are all: a customer not listed may still exist
+            self.show_hint(_("Over {count} match, first {count} shown: type more to narrow; Enter opens the "
+                             "first.").format(count=SHOWN))
+        else:
+            self.show_hint(_("{count} found. Enter opens the first; Down moves into the list.").format(
+                count=len(message.hits)) if message.hits else _("No customer matches."))
 
     def show_hint(self, hint: str) -> None:
         """The line under the search box: one line of fixed size, so changing it needs no new layout."""

@@ -1,6 +1,7 @@
 """Customer lookup as a teller types: every kind of key, the rows it shows with their markers, opening a
 customer file with Enter or from the list, Escape, and a late answer to an older search left unshown."""
 
+import random
 import threading
 
 import pytest
@@ -10,6 +11,7 @@ from screens.customer_file import CustomerFileScreen
 from screens.lookup import LookupScreen
 from teller import customers, loans
 from teller.ledger import Leg
+from teller.synthetic_people import resident_id
 from tests.counter_support import new_customer
 from tests.helpers import submit
 from tests.loan_money_ui_support import disbursed_loan, seed_money_bank
@@ -135,6 +137,25 @@ async def test_loan_number_in_full_and_as_typed_in_lower_case(ui):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and app.screen.file is not None)
         assert app.screen.customer_id == ui.customer_ids["李强"]
+
+
+async def test_more_than_twenty_matches_are_not_counted_as_found(ui):
+    """The list holds 20; with a 21st match the line under the box says there are more instead of a count, so
+    that a customer missing from the list is looked for with more letters, not created again."""
+    rng, used_ids = random.Random(8), set()
+    for number in range(18):  # 王芳 and 王芳芳 are there already
+        new_customer(ui.db, ui.bank, f"王{'甲乙丙丁戊己庚辛壬癸'[number % 10]}{'一二'[number // 10]}",
+                     resident_id(rng, used_ids)[0], f"1370000{number:04d}")
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        assert len(await look_up(pilot, "王")) == 20
+        await shows(pilot, "20 found. Enter opens the first; Down moves into the list.")
+        new_customer(ui.db, ui.bank, "王子", resident_id(rng, used_ids)[0], "13700009999")
+        assert len(await look_up(pilot, "王")) == 20
+        text = await shows(pilot, "Over 20 match, first 20 shown: type more to narrow; Enter opens the first.")
+        assert "found" not in text
+        assert [row[0] for row in await look_up(pilot, "王子")] == ["王子"]
 
 
 async def test_no_match_says_so(lookup):
