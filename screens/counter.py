@@ -149,7 +149,7 @@ class CounterScreen(TellerScreen):
         if choices:
             select.value = choices[0][1]
         self.query_one("#document-type", Select).value = file.id_type
-        self.query_one("#amount", Input).focus()
+        self.set_focus(self.first_field())
 
     # --- The form ------------------------------------------------------------------------------------
 
@@ -165,6 +165,12 @@ class CounterScreen(TellerScreen):
             self.idempotency_key = counter.new_idempotency_key()
             self._show_kind()
             self.refresh_preview()
+            self.set_focus(self.first_field())  # at once: keys typed right after F6 belong to the account to pay
+
+    def first_field(self) -> Input:
+        """Where the kind's form starts: the account to pay for a transfer (it stands above the amount), else the
+        amount."""
+        return self.query_one("#to-account" if self.kind == TRANSFER else "#amount", Input)
 
     def draft(self) -> MovementDraft:
         account = self.query_one("#account", Select).value
@@ -232,8 +238,8 @@ class CounterScreen(TellerScreen):
         self._say(message.reason)
 
     def action_next_field(self) -> None:
-        """Enter moves on through the visible fields and in the narrative submits (`enter_moves_on`); on the
-        document type's list it opens the list."""
+        """Enter moves on through the visible fields, the lists too (Space or Down opens a list), and in the
+        narrative submits (`enter_moves_on`)."""
         visible = [self.query_one(f"#{field}") for field in FIELD_ORDER
                    if not self.query_one(f"#{field}").parent.has_class("hidden")]
         enter_moves_on(self, visible, self.action_submit)
@@ -299,7 +305,7 @@ class CounterScreen(TellerScreen):
             with self.prevent(Input.Changed):
                 self.query_one(f"#{field}", Input).value = ""
         self._clear_preview()
-        self.query_one("#amount", Input).focus()
+        self.set_focus(self.first_field())
 
     def action_back(self) -> None:
         """Back to the customer file, asking first if the form holds input not yet submitted."""

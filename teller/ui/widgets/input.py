@@ -35,11 +35,11 @@ ENTER_MOVES_ON = Binding("enter", "next_field", show=False, priority=True)
 
 
 def enter_moves_on(screen: Screen, fields: Sequence[Widget], submit: Callable[[], object]) -> None:
-    """Enter in a text box among `fields` (a form's fields in order): focus the next field at once, or from
-    the last one `submit` once every text box among them holds what was typed before. Focused elsewhere
-    (a list, a button), Enter does what it does there."""
+    """Enter in one of `fields` (a form's fields in order: text boxes, and choice lists whose Space or Down
+    opens them): focus the next field at once, or from the last one `submit` once every text box among them
+    holds what was typed before. Focused elsewhere (an open list, a button), Enter does what it does there."""
     focused = screen.focused
-    if not isinstance(focused, TextualInput) or focused not in fields:
+    if focused not in fields:
         raise SkipAction()
     position = fields.index(focused)
     if position + 1 < len(fields):
