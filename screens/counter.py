@@ -31,12 +31,14 @@ from screens.second_key import SecondKeyScreen
 BACK = UserCommand("back", "escape", "back", N_("Back"), N_("Back to the customer file"))
 # The kind line names F4, F5 and F6 beside the kind in use, so the footer leaves them out: at 80 columns it
 # has room for Back, Submit, the queue and Help only.
+# Priority bindings: a kind moves the cursor to its first field, and keys typed right after F4 to F6 belong there.
 DEPOSIT_KEY = UserCommand("deposit", "f4", "kind('cash_deposit')", N_("Deposit"), N_("Cash paid in to an account"),
-                          roles=COUNTER_MAKERS, show=False)
+                          roles=COUNTER_MAKERS, show=False, priority=True)
 WITHDRAWAL_KEY = UserCommand("withdrawal", "f5", "kind('cash_withdrawal')", N_("Withdrawal"),
-                             N_("Cash paid out of an account"), roles=COUNTER_MAKERS, show=False)
+                             N_("Cash paid out of an account"), roles=COUNTER_MAKERS, show=False, priority=True)
 TRANSFER_KEY = UserCommand("transfer", "f6", "kind('transfer')", N_("Transfer"),
-                           N_("From this customer's account to another account"), roles=COUNTER_MAKERS, show=False)
+                           N_("From this customer's account to another account"), roles=COUNTER_MAKERS, show=False,
+                           priority=True)
 SUBMIT = UserCommand("submit", "f9", "submit", N_("Submit"), N_("Make the instruction and ask for the second key"),
                      roles=COUNTER_MAKERS)
 FIELD_WIDGETS = {"account": "#account", "amount": "#amount", "to account": "#to-account",

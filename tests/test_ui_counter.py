@@ -274,9 +274,11 @@ async def test_a_transfer_typed_all_at_once_lands_each_value_in_its_field(ui):
     payee = customers.open_account_for(ui.db, ui.bank.teller, ui.customer_ids["李强"]).number
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_transfer(pilot, ui)
-        assert app.focused is app.screen.query_one("#to-account", Input)
-        await type_ahead(pilot, *payee, "enter", *"2,345.67", "enter", "enter", *WANG_ID, "enter", *"rent", "enter")
+        await sign_in_quickly(pilot, ui)
+        await open_counter(pilot)
+        assert app.focused is app.screen.query_one("#amount", Input)  # a deposit first
+        await type_ahead(pilot, "f6", *payee, "enter", *"2,345.67", "enter", "enter", *WANG_ID, "enter", *"rent",
+                         "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
         await second_key(pilot, ui)
         await shows(pilot, "Transaction receipt", "Transfer", "2,345.67")

@@ -111,7 +111,7 @@ async def type_ahead(pilot, *keys: str) -> None:
     """Keys sent as a fast typist, a card reader or a loaded machine sends them: all at once, none waiting for
     the one before it to be handled (`Pilot.press` waits after every key)."""
     for key in keys:
-        character = "\r" if key == "enter" else key
+        character = "\r" if key == "enter" else key if len(key) == 1 else None  # a function key types nothing
         name = key if len(key) > 1 or key.isalnum() else unicodedata.name(key).lower().replace(" ", "_")
         pilot.app.post_message(events.Key(name, character))
     await pilot.pause()

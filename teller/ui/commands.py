@@ -22,7 +22,9 @@ class UserCommand:
     help: str
     roles: tuple[str, ...] = ANY_ROLE
     show: bool = True
-    priority: bool = False  # also over a modal dialog, whose own keys otherwise shut the app's
+    # Handled before the focused widget: an app's command also over a modal dialog (whose own keys otherwise shut
+    # the app's), a screen's so that keys typed right after it go where it moves the focus.
+    priority: bool = False
 
     def allowed_for(self, roles: tuple[str, ...]) -> bool:
         return not self.roles or bool(set(self.roles) & set(roles))
