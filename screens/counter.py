@@ -102,6 +102,7 @@ class CounterScreen(TellerScreen):
         self.file: CustomerFile | None = None
         self.idempotency_key = counter.new_idempotency_key()
         self.preview: Preview | None = None
+        self.submitted_draft: MovementDraft | None = None  # the form as last submitted (F9, or Enter at its end)
         self._offered: set[int] = set()
 
     def compose(self) -> ComposeResult:
@@ -223,7 +224,8 @@ class CounterScreen(TellerScreen):
         self.query_one("#balances", Static).update(balances_text(message.preview))
         self.query_one("#warnings", Static).update("\n".join(warning_lines(
             message.preview.duplicate, message.preview.large_value, message.preview.drawer_limit)))
-        self._say("")
+        if message.draft != self.submitted_draft:  # what was said of a submission stands until the form changes
+            self._say("")
 
     def _say(self, text: str, *, done: bool = False) -> None:
         line = self.query_one("#counter-message", Static)
@@ -250,8 +252,9 @@ class CounterScreen(TellerScreen):
 
     def action_submit(self) -> None:
         if self.file is not None:
+            self.submitted_draft = self.draft()
             self._say(_("Submitting…"))
-            self.submit(self.draft(), self.preview)
+            self.submit(self.submitted_draft, self.preview)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="counter-submit")
     def submit(self, draft: MovementDraft, preview: Preview | None) -> None:

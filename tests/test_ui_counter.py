@@ -23,8 +23,8 @@ from teller import accounts, approvals, counter, customers, instructions
 from tests.counter_support import assert_clean
 from tests.helpers import PASSWORD, close_business_day, next_business_day
 from tests.ui_support import (
-    code_for, make_app, next_code, open_teller_drawer, paste, seed_ui_bank, shows, sign_in_quickly, type_ahead,
-    type_credentials, wait_until,
+    code_for, make_app, next_code, open_teller_drawer, paste, screen_text, seed_ui_bank, shows, sign_in_quickly,
+    type_ahead, type_credentials, wait_until,
 )
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -182,6 +182,28 @@ async def test_withdrawal_with_identity_left_for_the_queue(ui):
     assert [(item.kind, item.amount, item.customer) for item in queue] == [("cash_withdrawal", 345_67, "王芳")]
     checks = ui.db.run(lambda s: s.execute(select(IdentityCheck.document_number)).scalars().all(), readonly=True)
     assert checks == [WANG_ID]
+
+
+async def test_a_refusal_stays_when_the_preview_of_the_same_form_answers_after_it(ui):
+    """Enter at the end of the form submits while the preview of what was just typed may still be on its way
+    (found typing a transfer in one go): its answer must not wipe the refusal. A change to the form does."""
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_counter(pilot)
+        await pilot.press("f5")
+        await fill(pilot, "amount", "345.67")
+        await fill(pilot, "document-number", "110105194912310021")
+        await fill(pilot, "narrative", "cash out")
+        await previewed(pilot, "12,000.00")
+        await pilot.press("f9")
+        refusal = "does not match the document"
+        await shows(pilot, refusal)
+        app.screen.refresh_preview()  # the same form's preview, answering late
+        await previewed(pilot, "12,000.00", refusal)
+        await fill(pilot, "document-number", WANG_ID)
+        await previewed(pilot, "12,000.00")
+        assert refusal not in screen_text(app)
 
 
 async def test_withdrawal_beyond_the_available_balance_and_from_a_frozen_account(ui):
