@@ -15,7 +15,6 @@ from teller.counter import DEPOSIT, TRANSFER, DuplicateWarning, MovementDraft, P
 from teller.customers import CustomerFile
 from teller.errors import InputError, TellerError
 from teller.i18n import N_, _, format_amount
-from teller.identifiers import mask_account
 from teller.instructions import InstructionView
 from teller.drawers import LimitWarning
 from teller.large_value import LargeValueFlag
@@ -78,7 +77,7 @@ class CounterScreen(TellerScreen):
             self.preview = preview
 
     class Submitted(Message):
-        def __init__(self, instruction: InstructionView, preview: Preview | None) -> None:
+        def __init__(self, instruction: InstructionView, preview: Preview) -> None:
             super().__init__()
             self.instruction = instruction
             self.preview = preview
@@ -254,13 +253,16 @@ class CounterScreen(TellerScreen):
         if self.file is not None:
             self.submitted_draft = self.draft()
             self._say(_("Submitting…"))
-            self.submit(self.submitted_draft, self.preview)
+            self.submit(self.submitted_draft)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="counter-submit")
-    def submit(self, draft: MovementDraft, preview: Preview | None) -> None:
+    def submit(self, draft: MovementDraft) -> None:
+        """Submit the form; the second key is asked for with the accounts of this very form (the preview on
+        screen may still be of the keys before the last)."""
         try:
+            shown = counter.preview(self.app.db, self.app.session.actor, draft)
             made = counter.submit(self.app.db, self.app.session.actor, draft)
-            self.post_message(self.Submitted(made, preview))
+            self.post_message(self.Submitted(made, shown))
         except InputError as error:
             self.post_message(self.Failed(str(error), error.field))
         except TellerError as error:
@@ -275,8 +277,9 @@ class CounterScreen(TellerScreen):
         summary = _("{kind} {amount} {currency}, instruction {id}").format(
             kind=instructions.kind_name(made.kind), amount=format_amount(made.amount, made.currency),
             currency=made.currency, id=made.id)
-        if message.preview is not None:
-            summary += "\n" + mask_account(message.preview.account.number) + "  " + message.preview.account.holder
+        summary += f"\n{message.preview.account.masked_number}  {message.preview.account.holder}"
+        if (payee := message.preview.to_account) is not None:  # the supervisor sees where the money goes
+            summary += "\n" + _("to {account}  {holder}").format(account=payee.masked_number, holder=payee.holder)
         self._say(_("Instruction {id} is pending: the supervisor gives the second key.").format(id=made.id))
         self.app.push_screen(SecondKeyScreen(summary), lambda checker: self._second_key(made, checker))
 

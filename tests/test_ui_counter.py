@@ -20,6 +20,7 @@ from screens.lookup import LookupScreen
 from screens.receipt import ReceiptScreen
 from screens.second_key import SecondKeyScreen
 from teller import accounts, approvals, counter, customers, instructions
+from teller.identifiers import mask_account
 from tests.counter_support import assert_clean
 from tests.helpers import PASSWORD, close_business_day, next_business_day
 from tests.ui_support import (
@@ -283,6 +284,8 @@ async def test_transfer_to_another_customers_account(ui):
         await fill(pilot, "document-number", WANG_ID)
         await fill(pilot, "narrative", "rent")
         await submit_and_wait_for_second_key(pilot)
+        await shows(pilot, "Transfer 2,345.67 CNY", f"{mask_account(wang_account(ui))}  王芳",
+                    f"to {mask_account(payee)}  李强")  # the supervisor sees where the money goes
         await second_key(pilot, ui)
         await shows(pilot, "Transaction receipt", "Transfer")
     assert balance(ui, payee) == (2_345_67, 2_345_67)
