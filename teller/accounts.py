@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from stdnum import luhn
 
 import fixtures
-from models import Account, Branch
+from models import Account, Branch, Customer
 from teller import audit, clock
 from teller.actor import Actor
 from teller.db import Database
@@ -154,6 +154,13 @@ def open_deposit_account(
         return _view(account)
 
     return db.run(work)
+
+
+def holder_name(session: Session, account: Account) -> str:
+    """Who holds the account: its customer, or for an account of the bank's own, the account's name."""
+    if account.customer_id is None:
+        return account.name
+    return session.get(Customer, account.customer_id).name
 
 
 def get_account(db: Database, number: str) -> AccountView:

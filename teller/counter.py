@@ -122,12 +122,6 @@ def _position(account: Account, holder: str, change: int) -> AccountPosition:
                            account.balance, available, account.balance + change, available + change)
 
 
-def _holder(session: Session, account: Account) -> str:
-    if account.customer_id is None:
-        return account.name
-    return session.get(Customer, account.customer_id).name
-
-
 def _legs_of(instruction: Instruction) -> list:
     return json.loads(instruction.payload)["legs"]
 
@@ -188,7 +182,7 @@ def _prepare(session: Session, actor: Actor, draft: MovementDraft, settings: Cou
             limit_warning = drawers.check_cash_in(drawer, minor)
     preview = Preview(
         kind=draft.kind, amount=amount, account=_position(account, customer.name, change),
-        to_account=_position(to_account, _holder(session, to_account), minor) if to_account else None,
+        to_account=_position(to_account, accounts.holder_name(session, to_account), minor) if to_account else None,
         needs_identity=draft.kind in NEEDS_IDENTITY,
         duplicate=find_duplicate(session, branch.id, account.number, minor, settings),
         large_value=_large_value(session, draft.kind, customer.id, branch.business_date, amount, settings),

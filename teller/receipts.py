@@ -40,7 +40,7 @@ class ReceiptView:
     maker: str
     checkers: tuple[str, ...]
     narrative: str
-    details: tuple[tuple[str, str], ...] = ()  # what the movement adds: a loan's allocation and next due
+    details: tuple[tuple[str, str], ...] = ()  # what the movement adds: the account paid, a loan's allocation
 
     @property
     def receipt_number(self) -> str:
@@ -89,6 +89,23 @@ def _receipt_account(session: Session, entry_id: int) -> Account:
     return next(account for account, debit in legs if debit)
 
 
+def _shown(account: Account) -> str:
+    """A customer's account number masked, the bank's own in full."""
+    return identifiers.mask_account(account.number) if account.gl_code == accounts.DEPOSIT_GL else account.number
+
+
+def _paid_to(session: Session, instruction: Instruction, entry_id: int,
+             paid_from: Account) -> tuple[tuple[str, str], ...]:
+    """A transfer's receipt names the account paid and its holder (收款账户), as the customer's own record."""
+    if instruction.kind != "transfer":
+        return ()
+    payee = session.execute(
+        select(Account).join(Posting, Posting.account_id == Account.id)
+        .where(Posting.entry_id == entry_id, Posting.credit > 0, Account.id != paid_from.id).order_by(Posting.id)
+    ).scalars().first()
+    return ((_("Paid to"), f"{_shown(payee)}  {accounts.holder_name(session, payee)}"),) if payee else ()
+
+
 def _balance_after(session: Session, account: Account, entry_id: int) -> int:
     """The account's balance just after this entry (entry ids grow with posting order)."""
     signed = (Posting.debit - Posting.credit if account.normal_side == "debit" else Posting.credit - Posting.debit)
@@ -102,17 +119,19 @@ def _view(session: Session, receipt: Receipt, instruction: Instruction, reprint:
     entry = session.execute(select(JournalEntry).where(JournalEntry.instruction_id == instruction.id)).scalar_one()
     branch = session.get(Branch, receipt.branch_id)
     account = _receipt_account(session, entry.id)
-    shown = identifiers.mask_account(account.number) if account.gl_code == accounts.DEPOSIT_GL else account.number
     checker_ids = [staff_id for staff_id in (instruction.checker_id, instruction.second_checker_id) if staff_id]
     names = {user.id: user.username for user in session.scalars(
         select(StaffUser).where(StaffUser.id.in_([instruction.maker_id, *checker_ids])))}
     return ReceiptView(
         instruction_id=instruction.id, number=receipt.number, reprints=receipt.reprints, reprint=reprint,
         branch_code=branch.code, branch_name=branch.name, business_date=instruction.business_date,
-        posted_at=clock.as_utc(entry.posted_at), kind=instruction.kind, account=shown, currency=instruction.currency,
+        posted_at=clock.as_utc(entry.posted_at), kind=instruction.kind, account=_shown(account),
+        currency=instruction.currency,
         amount=instruction.amount, balance_after=_balance_after(session, account, entry.id),
         maker=names[instruction.maker_id], checkers=tuple(names[staff_id] for staff_id in checker_ids),
-        narrative=instruction.narrative, details=loan_servicing.receipt_details(session, instruction),
+        narrative=instruction.narrative,
+        details=(*_paid_to(session, instruction, entry.id, account),
+                 *loan_servicing.receipt_details(session, instruction)),
     )
 
 

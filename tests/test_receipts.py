@@ -15,7 +15,7 @@ from teller.errors import LedgerError
 from teller.ledger import Leg
 from teller.identifiers import mask_account
 from teller.money import amount_in_words_rmb, parse_amount
-from tests.helpers import assert_books_clean, deposit, reference, seed_bank, submit
+from tests.helpers import assert_books_clean, deposit, post, reference, seed_bank, submit
 
 REFERENCE = reference("identifiers.json")["amount_in_words_rmb"]
 
@@ -121,6 +121,17 @@ def test_the_receipt_says_what_an_auditor_needs(db, bank):
     assert "REPRINT" not in text_
     reprinted = render_text(receipts.print_receipt(db, bank.teller, made.id).document())
     assert "*** REPRINT ***" in reprinted
+
+
+def test_a_transfer_receipt_names_the_account_paid_and_its_holder(db, bank, chinese):
+    deposit(db, bank, bank.alice, 500_00)
+    made = post(db, bank, [Leg(bank.alice, debit=120_00), Leg(bank.bob, credit=120_00)])
+    view = receipts.print_receipt(db, bank.teller, made.id)
+    assert (view.account, view.balance_after) == (mask_account(bank.alice), 380_00)  # the payer's
+    assert ("收款账户", f"{mask_account(bank.bob)}  Bob 李强") in view.document().fields
+    assert bank.bob not in render_text(view.document())
+    cash = receipts.print_receipt(db, bank.teller, deposit(db, bank, bank.alice, 1_00).id)
+    assert "收款账户" not in [label for label, _value in cash.document().fields]
 
 
 def test_balance_after_is_the_balance_the_entry_left(db, bank):
