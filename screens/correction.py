@@ -54,6 +54,8 @@ class CorrectionScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
         super().__init__()
         self.entry_id = entry_id
         self.preview: CorrectionPreview | None = None
+        self.corrected = ""  # what is corrected, and how: the title and legs shown, for the second key too
+        self.reason = ""
         self.idempotency_key = counter.new_idempotency_key()
         self.made: InstructionView | None = None
 
@@ -79,20 +81,20 @@ class CorrectionScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
     def on_correction_screen_loaded(self, message: Loaded) -> None:
         preview = self.preview = message.preview
         title = _("Void") if preview.kind == counter.VOID else _("Reversal")
-        self.query_one("#correction-title", Static).update(
-            _("{title} of instruction {id}: {kind} {amount} {currency} of {day}").format(
-                title=title, id=preview.instruction_id,
-                kind=instructions.kind_name(preview.original_kind),
-                amount=format_amount(preview.amount, preview.currency), currency=preview.currency,
-                day=format_day(preview.business_date)))
+        heading = _("{title} of instruction {id}: {kind} {amount} {currency} of {day}").format(
+            title=title, id=preview.instruction_id, kind=instructions.kind_name(preview.original_kind),
+            amount=format_amount(preview.amount, preview.currency), currency=preview.currency,
+            day=format_day(preview.business_date))
         legs = [_("Debit {account} {amount}").format(account=_shown(leg.account_number),
                                                     amount=format_amount(leg.debit, preview.currency))
                 if leg.debit else
                 _("Credit {account} {amount}").format(account=_shown(leg.account_number),
                                                      amount=format_amount(leg.credit, preview.currency))
                 for leg in preview.legs]
-        legs += warning_lines(None, None, preview.drawer_limit)
-        self.query_one("#correction-legs", Static).update("\n".join(legs))
+        self.corrected = "\n".join([heading, *legs])
+        self.query_one("#correction-title", Static).update(heading)
+        self.query_one("#correction-legs", Static).update(
+            "\n".join(legs + warning_lines(None, None, preview.drawer_limit)))
         reason = self.query_one("#correction-reason", Input)
         reason.disabled = False
         reason.focus()
@@ -100,6 +102,7 @@ class CorrectionScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
     @on(Input.Submitted, "#correction-reason")
     def submit_reason(self, event: Input.Submitted) -> None:
         self.query_one("#correction-message", Static).update(_("Submitting…"))
+        self.reason = event.value.strip()
         self.submit(event.value)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="correction-submit")
@@ -117,6 +120,8 @@ class CorrectionScreen(TranslatedBindings, ModalScreen[InstructionView | None]):
         summary = _("{kind} {amount} {currency}, instruction {id}").format(
             kind=instructions.kind_name(made.kind), amount=format_amount(made.amount, made.currency),
             currency=made.currency, id=made.id)
+        # The supervisor sees what is undone, on which accounts, and why.
+        summary = "\n".join([summary, self.corrected, _("Reason: {reason}").format(reason=self.reason)])
         self.app.push_screen(SecondKeyScreen(summary), self._second_key)
 
     def _second_key(self, checker: Actor | None) -> None:

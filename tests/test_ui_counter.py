@@ -469,6 +469,9 @@ async def correct_first_line(pilot, ui, title: str) -> None:
     await paste(pilot, "keyed to the wrong customer")
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen))
+    account = mask_account(wang_account(ui))
+    await shows(pilot, title, "Cash deposit 12,345.67 CNY", f"Debit {account} 12,345.67",
+                "Reason: keyed to the wrong customer")  # what the supervisor undoes, and why
     await second_key(pilot, ui)
     await wait_until(pilot, lambda: isinstance(app.screen, CustomerFileScreen) and idle(app, "file"))
 
