@@ -81,9 +81,10 @@ class MoneyForm(TellerScreen):
             self.preview = preview
 
     class Submitted(Message):
-        def __init__(self, instruction: InstructionView) -> None:
+        def __init__(self, instruction: InstructionView, preview) -> None:
             super().__init__()
             self.instruction = instruction
+            self.preview = preview  # of the very draft submitted (None if it could not be made again)
 
     class Posted(Message):
         def __init__(self, instruction: InstructionView) -> None:
@@ -103,6 +104,7 @@ class MoneyForm(TellerScreen):
         self.idempotency_key = f"loan-{uuid.uuid4().hex}"  # one per form: a retry never makes a second
         self.preview = None
         self.made: InstructionView | None = None  # the instruction this form made (then it only waits or posts)
+        self.submitted_draft = None  # the draft last submitted: what was said of it stands until the form changes
         self._submitting = False
 
     def summary(self, made: InstructionView) -> str:
@@ -144,9 +146,10 @@ class MoneyForm(TellerScreen):
         if message.draft != self.draft() or self.made is not None:
             return  # typed on since, or already submitted
         self.preview = message.preview
-        self.show_field_errors()
-        if not self.query_one("#money-message", Static).has_class("done"):
-            self.say("")  # a refusal no longer stands; news of what was done stays
+        if message.draft != self.submitted_draft:  # a preview answering after this draft's refusal keeps it
+            self.show_field_errors()
+            if not self.query_one("#money-message", Static).has_class("done"):
+                self.say("")  # a refusal no longer stands; news of what was done stays
         self.show_preview(message.preview)
 
     def on_money_form_failed(self, message: Failed) -> None:
@@ -178,13 +181,20 @@ class MoneyForm(TellerScreen):
         if draft is None:
             return
         self._submitting = True
+        self.submitted_draft = draft
         self.say(_("Submitting…"))
         self.submit(draft)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="money-submit")
     def submit(self, draft) -> None:
+        """Make the instruction; its preview is made again for this very draft (the one on screen may still be of
+        the keys before the last), for the figures left on screen and the second key's summary."""
         try:
-            self.post_message(self.Submitted(self.call_request(draft)))
+            try:
+                shown = self.call_preview(draft)
+            except TellerError:
+                shown = None  # a retry of an instruction already made: the request answers with it
+            self.post_message(self.Submitted(self.call_request(draft), shown))
         except InputError as error:
             self.post_message(self.Failed(error.message, error.field))
         except TellerError as error:
@@ -193,6 +203,11 @@ class MoneyForm(TellerScreen):
     def on_money_form_submitted(self, message: Submitted) -> None:
         self._submitting = False
         self.made = message.instruction
+        self.preview = message.preview
+        if message.preview is None:
+            self.clear_preview()
+        else:
+            self.show_preview(message.preview)
         self.show_field_errors()
         for widget in self.query("#money-form Input, #money-form Select"):
             widget.disabled = True  # what was submitted stays as it was submitted

@@ -16,6 +16,7 @@ from screens.loan_repayment import LoanRepaymentScreen
 from screens.receipt import ReceiptScreen
 from screens.second_key import SecondKeyScreen
 from teller import instructions, loan_servicing, loans
+from teller.errors import LedgerError
 from teller.loan_servicing import RepaymentDraft
 from tests.helpers import assert_books_clean
 from tests.loan_money_ui_support import (
@@ -391,3 +392,32 @@ async def test_a_combined_loan_shows_each_part_and_a_payment_can_target_one(mone
     figures = loan_servicing.servicing(money.db, application.id)
     paid = {part.tranche: part.position.installments[0].state for part in figures.tranches}
     assert paid == {"fund": "paid", "commercial": "due"}
+
+
+async def test_a_refused_repayment_keeps_its_reason_when_the_preview_of_the_same_form_answers_after_it(
+        money, monkeypatch):
+    """The service can refuse at submission what its preview let through (the approval limits and the balances
+    are checked again as the instruction is made). The preview of that same form, answering after the refusal,
+    must not wipe it; a change to the form does."""
+    application = disbursed_loan(money)
+    days_pass(money.db, money.bank, 1)
+    refusal = "the balance moved since the preview"
+
+    def refuse(*_arguments):
+        raise LedgerError(refusal)
+
+    app = make_app(money.ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_loan_file(pilot, money, "officer1", application.id)
+        await open_repayment(pilot)
+        await type_amount(pilot, "1,023.72")
+        monkeypatch.setattr(loan_servicing, "request_repayment", refuse)
+        await pilot.press("f9")
+        await previewed(pilot)
+        assert message(app) == refusal
+        app.screen.refresh_preview()  # the same form's preview, answering late
+        await previewed(pilot)
+        assert message(app) == refusal
+        await type_amount(pilot, "1,000")
+        assert message(app) == ""
+    assert loan_servicing.servicing(money.db, application.id).payments == ()
