@@ -77,7 +77,7 @@ class CounterScreen(TellerScreen):
             self.preview = preview
 
     class Submitted(Message):
-        def __init__(self, instruction: InstructionView, preview: Preview) -> None:
+        def __init__(self, instruction: InstructionView, preview: Preview | None) -> None:
             super().__init__()
             self.instruction = instruction
             self.preview = preview
@@ -260,7 +260,10 @@ class CounterScreen(TellerScreen):
         """Submit the form; the second key is asked for with the accounts of this very form (the preview on
         screen may still be of the keys before the last)."""
         try:
-            shown = counter.preview(self.app.db, self.app.session.actor, draft)
+            try:
+                shown = counter.preview(self.app.db, self.app.session.actor, draft)
+            except TellerError:
+                shown = None  # the same form submitted again (its hold taken): the request answers with it
             made = counter.submit(self.app.db, self.app.session.actor, draft)
             self.post_message(self.Submitted(made, shown))
         except InputError as error:
@@ -277,9 +280,10 @@ class CounterScreen(TellerScreen):
         summary = _("{kind} {amount} {currency}, instruction {id}").format(
             kind=instructions.kind_name(made.kind), amount=format_amount(made.amount, made.currency),
             currency=made.currency, id=made.id)
-        summary += f"\n{message.preview.account.masked_number}  {message.preview.account.holder}"
-        if (payee := message.preview.to_account) is not None:  # the supervisor sees where the money goes
-            summary += "\n" + _("to {account}  {holder}").format(account=payee.masked_number, holder=payee.holder)
+        if (shown := message.preview) is not None:
+            summary += f"\n{shown.account.masked_number}  {shown.account.holder}"
+            if (payee := shown.to_account) is not None:  # the supervisor sees where the money goes
+                summary += "\n" + _("to {account}  {holder}").format(account=payee.masked_number, holder=payee.holder)
         self._say(_("Instruction {id} is pending: the supervisor gives the second key.").format(id=made.id))
         self.app.push_screen(SecondKeyScreen(summary), lambda checker: self._second_key(made, checker))
 

@@ -330,6 +330,26 @@ async def test_pressing_submit_twice_makes_one_instruction(ui):
     assert instruction_count(ui) == before + 1
 
 
+async def test_a_withdrawal_of_the_whole_balance_submitted_twice_is_one_instruction_and_no_refusal(ui):
+    """The second press finds the first one's hold on the money: it still answers with the same instruction."""
+    before = instruction_count(ui)
+    app = make_app(ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, ui)
+        await open_counter(pilot)
+        await pilot.press("f5")
+        await fill(pilot, "amount", "12,345.67")
+        await fill(pilot, "document-number", WANG_ID)
+        await fill(pilot, "narrative", "all of it")
+        await pilot.press("enter", "f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecondKeyScreen) and idle(app, "counter-submit"))
+        await shows(pilot, "Cash withdrawal 12,345.67 CNY", f"{mask_account(wang_account(ui))}  王芳")
+        await pilot.press("escape")
+        text = await shows(pilot, "waits in the supervisor's approval queue")
+        assert "available" not in text
+    assert instruction_count(ui) == before + 1
+
+
 async def test_duplicate_warning_and_large_value_flag_are_shown_not_blocking(ui):
     number = wang_account(ui)
     first = counter.submit(ui.db, ui.bank.teller, counter.MovementDraft(
