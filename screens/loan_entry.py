@@ -22,7 +22,7 @@ from teller.loans import ApplicationDraft, ApplicationView, TermsError
 from teller.schedule import METHOD_LABELS, due_dates
 from teller.ui.commands import UserCommand
 from teller.ui.widgets.table import Table
-from teller.ui.widgets.input import Input
+from teller.ui.widgets.input import ENTER_MOVES_ON, Input, enter_moves_on
 from screens.base import TellerScreen
 from screens.confirm import ConfirmScreen
 from screens.document import DocumentScreen
@@ -125,7 +125,7 @@ class LoanEntryScreen(TellerScreen):
     HELP_TITLE = N_("Loan application")
     AUTO_FOCUS = "#input-product"
     PALETTE_COMMANDS = (SAVE, SUBMIT, QUOTE)
-    BINDINGS = [command.binding() for command in (BACK, *PALETTE_COMMANDS)]
+    BINDINGS = [*(command.binding() for command in (BACK, *PALETTE_COMMANDS)), ENTER_MOVES_ON]
     DEFAULT_CSS = """
     #entry-heading { padding: 0 1; text-style: bold; height: 1; }
     #entry-form { height: auto; max-height: 45%; padding: 0 1; }
@@ -433,6 +433,13 @@ class LoanEntryScreen(TellerScreen):
 
     def action_save(self) -> None:
         self._start_save(submit=False)
+
+    def action_next_field(self) -> None:
+        """Enter moves on through the fields shown, in reading order (past a chosen list too; Space or Down opens
+        a list), and in the purpose, the last, saves the draft as Ctrl+S does."""
+        shown = [field.widget for field in self.query(EntryField)
+                 if not field.has_class("hidden") and not field.widget.disabled]
+        enter_moves_on(self, shown, self.action_save)
 
     def action_submit(self) -> None:
         self._start_save(submit=True)

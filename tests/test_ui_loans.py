@@ -21,7 +21,9 @@ from tests.loan_support import CLEAR_CHECK, consumer_draft, fund_draft, make_sta
 from tests.loan_ui_support import (
     draft_application, enrol_in_the_past, reviewed_application, seed_loan_bank, settle, submitted_application,
 )
-from tests.ui_support import code_for, make_app, next_code, paste, shows, sign_in_quickly, type_credentials, wait_until
+from tests.ui_support import (
+    code_for, make_app, next_code, paste, shows, sign_in_quickly, type_ahead, type_credentials, wait_until,
+)
 
 pytestmark = pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 
@@ -136,6 +138,32 @@ async def test_a_loan_officer_starts_on_the_pipeline_and_enters_a_loan_with_a_li
         await settle(pilot)
         await shows(pilot, "DK01012026000001", "submitted")
         assert loans.get_application(loan_bank.db, made[0].id).state == "SUBMITTED"
+
+
+async def test_the_officer_types_the_terms_in_one_go_with_enter_between_them_and_enter_at_the_end_saves(loan_bank):
+    """Enter on the product list with nothing chosen opens it; then Enter moves on in reading order, past a
+    field already filled or a list already chosen, and in the purpose (the last field) saves the draft."""
+    app = make_app(loan_bank.ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_quickly(pilot, loan_bank.ui, "officer1")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoanPipelineScreen))
+        await open_entry_from_pipeline(pilot, loan_bank)
+        product = app.screen.query_one("#input-product", Select)
+        assert app.focused is product and product.is_blank()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: product.expanded)
+        below_the_prompt = 1 + list(app.screen.products).index("consumer")  # the list holds "Choose", then these
+        await pilot.press(*["down"] * below_the_prompt, "enter")
+        await wait_until(pilot, lambda: product.value == "consumer" and app.focused is product)
+        await settle(pilot)
+        await type_ahead(pilot, "enter", "enter", *"80,000", "enter", *"24", "enter", "enter", "enter", *"30000",
+                         "enter", *"home renovation", "enter")
+        await settle(pilot)
+        await shows(pilot, "Saved as draft DK01012026000001.")
+    [row] = loans.pipeline(loan_bank.db, loan_bank.officer)
+    saved = loans.get_application(loan_bank.db, row.id)
+    assert (saved.state, saved.product_code, saved.amount, saved.term_months, saved.purpose) == (
+        "DRAFT", "consumer", 80_000_00, 24, "home renovation")
 
 
 async def open_application(pilot, ui, username: str, number: str) -> None:

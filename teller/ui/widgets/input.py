@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.reactive import Reactive
 from textual.widgets import Input as TextualInput
+from textual.widgets import Select
 
 
 class Input(TextualInput):
@@ -37,9 +38,10 @@ ENTER_MOVES_ON = Binding("enter", "next_field", show=False, priority=True)
 def enter_moves_on(screen: Screen, fields: Sequence[Widget], submit: Callable[[], object]) -> None:
     """Enter in one of `fields` (a form's fields in order: text boxes, and choice lists whose Space or Down
     opens them): focus the next field at once, or from the last one `submit` once every text box among them
-    holds what was typed before. Focused elsewhere (an open list, a button), Enter does what it does there."""
+    holds what was typed before. On a list with nothing chosen yet Enter opens it; focused elsewhere (an open
+    list, a button), Enter does what it does there."""
     focused = screen.focused
-    if focused not in fields:
+    if focused not in fields or (isinstance(focused, Select) and focused.is_blank()):
         raise SkipAction()
     position = fields.index(focused)
     if position + 1 < len(fields):
