@@ -331,7 +331,8 @@ async def test_pressing_submit_twice_makes_one_instruction(ui):
 
 
 async def test_a_withdrawal_of_the_whole_balance_submitted_twice_is_one_instruction_and_no_refusal(ui):
-    """The second press finds the first one's hold on the money: it still answers with the same instruction."""
+    """Enter and F9 together on a withdrawal of everything available: one instruction, offered once with its
+    account, and no refusal shown, whether or not the second submission already finds the first one's hold."""
     before = instruction_count(ui)
     app = make_app(ui)
     async with app.run_test(size=(80, 24)) as pilot:
