@@ -77,7 +77,7 @@ class CounterScreen(TellerScreen):
             self.preview = preview
 
     class Submitted(Message):
-        def __init__(self, instruction: InstructionView, preview: Preview | None) -> None:
+        def __init__(self, instruction: InstructionView, preview: Preview) -> None:
             super().__init__()
             self.instruction = instruction
             self.preview = preview
@@ -257,15 +257,10 @@ class CounterScreen(TellerScreen):
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="counter-submit")
     def submit(self, draft: MovementDraft) -> None:
-        """Submit the form; the second key is asked for with the accounts of this very form (the preview on
-        screen may still be of the keys before the last)."""
+        """Submit the form; the second key is asked for with the accounts the submission prepared (the preview
+        on screen may still be of the keys before the last)."""
         try:
-            try:
-                shown = counter.preview(self.app.db, self.app.session.actor, draft)
-            except TellerError:
-                shown = None  # the same form submitted again (its hold taken): the request answers with it
-            made = counter.submit(self.app.db, self.app.session.actor, draft)
-            self.post_message(self.Submitted(made, shown))
+            self.post_message(self.Submitted(*counter.submit_with_preview(self.app.db, self.app.session.actor, draft)))
         except InputError as error:
             self.post_message(self.Failed(str(error), error.field))
         except TellerError as error:
@@ -280,10 +275,10 @@ class CounterScreen(TellerScreen):
         summary = _("{kind} {amount} {currency}, instruction {id}").format(
             kind=instructions.kind_name(made.kind), amount=format_amount(made.amount, made.currency),
             currency=made.currency, id=made.id)
-        if (shown := message.preview) is not None:
-            summary += f"\n{shown.account.masked_number}  {shown.account.holder}"
-            if (payee := shown.to_account) is not None:  # the supervisor sees where the money goes
-                summary += "\n" + _("to {account}  {holder}").format(account=payee.masked_number, holder=payee.holder)
+        shown = message.preview
+        summary += f"\n{shown.account.masked_number}  {shown.account.holder}"
+        if (payee := shown.to_account) is not None:  # the supervisor sees where the money goes
+            summary += "\n" + _("to {account}  {holder}").format(account=payee.masked_number, holder=payee.holder)
         self._say(_("Instruction {id} is pending: the supervisor gives the second key.").format(id=made.id))
         self.app.push_screen(SecondKeyScreen(summary), lambda checker: self._second_key(made, checker))
 

@@ -199,7 +199,7 @@ class LoanDisbursementScreen(MoneyForm):
         return loan_servicing.preview_disbursement(self.app.db, self.app.session.actor, draft)
 
     def call_request(self, draft: DisbursementDraft):
-        return loan_servicing.request_disbursement(self.app.db, self.app.session.actor, draft)
+        return loan_servicing.request_disbursement_with_preview(self.app.db, self.app.session.actor, draft)
 
     def show_preview(self, preview: DisbursementPreview) -> None:
         currency = preview.currency

@@ -70,7 +70,8 @@ def choice(select: Select) -> str | None:
 class MoneyForm(TellerScreen):
     """A form over one loan that makes a money instruction. Subclasses compose `Field`s and define five
     hooks: `draft()` (the typed draft, or None before the form has loaded), `call_preview(draft)` and
-    `call_request(draft)` (the service calls, run in workers), `show_preview(preview)` and `clear_preview()`."""
+    `call_request(draft)` (the service calls, run in workers; a request answers with its instruction and the preview it
+    prepared), `show_preview(preview)` and `clear_preview()`."""
 
     FIELD_KEYS: dict[str, str] = {}  # the service's field name -> the Field's key: a refusal shows under it
 
@@ -84,7 +85,7 @@ class MoneyForm(TellerScreen):
         def __init__(self, instruction: InstructionView, preview) -> None:
             super().__init__()
             self.instruction = instruction
-            self.preview = preview  # of the very draft submitted (None if it could not be made again)
+            self.preview = preview  # as the request prepared it for the very draft submitted
 
     class Posted(Message):
         def __init__(self, instruction: InstructionView) -> None:
@@ -187,14 +188,10 @@ class MoneyForm(TellerScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="money-submit")
     def submit(self, draft) -> None:
-        """Make the instruction; its preview is made again for this very draft (the one on screen may still be of
-        the keys before the last), for the figures left on screen and the second key's summary."""
+        """Make the instruction; the request answers with the preview it prepared for this very draft (the one on
+        screen may still be of the keys before the last), for the figures left on screen and the second key."""
         try:
-            try:
-                shown = self.call_preview(draft)
-            except TellerError:
-                shown = None  # a retry of an instruction already made: the request answers with it
-            self.post_message(self.Submitted(self.call_request(draft), shown))
+            self.post_message(self.Submitted(*self.call_request(draft)))
         except InputError as error:
             self.post_message(self.Failed(error.message, error.field))
         except TellerError as error:
@@ -204,10 +201,7 @@ class MoneyForm(TellerScreen):
         self._submitting = False
         self.made = message.instruction
         self.preview = message.preview
-        if message.preview is None:
-            self.clear_preview()
-        else:
-            self.show_preview(message.preview)
+        self.show_preview(message.preview)
         self.show_field_errors()
         for widget in self.query("#money-form Input, #money-form Select"):
             widget.disabled = True  # what was submitted stays as it was submitted

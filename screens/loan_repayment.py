@@ -269,7 +269,7 @@ class LoanRepaymentScreen(MoneyForm):
         return loan_servicing.preview_repayment(self.app.db, self.app.session.actor, draft)
 
     def call_request(self, draft: RepaymentDraft):
-        return loan_servicing.request_repayment(self.app.db, self.app.session.actor, draft)
+        return loan_servicing.request_repayment_with_preview(self.app.db, self.app.session.actor, draft)
 
     def show_preview(self, preview: RepaymentPreview) -> None:
         self.query_one("#repayment-due", Static).update(due_table(preview.before, preview.currency))

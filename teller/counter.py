@@ -274,6 +274,12 @@ def _key_used(session: Session, key: str) -> bool:
 def submit(db: Database, actor: Actor, draft: MovementDraft, settings: CounterSettings | None = None) -> InstructionView:
     """Record the movement as a pending instruction with its holds and identity check. Submitting the same
     form again (same idempotency key) returns the first instruction."""
+    return submit_with_preview(db, actor, draft, settings)[0]
+
+
+def submit_with_preview(db: Database, actor: Actor, draft: MovementDraft,
+                        settings: CounterSettings | None = None) -> tuple[InstructionView, Preview]:
+    """`submit`, with the preview it prepared: the accounts and holders of the very form submitted."""
     settings = settings or load_settings()
     key = draft.idempotency_key.strip()
     narrative = _check_narrative(draft.narrative)
@@ -296,7 +302,7 @@ def submit(db: Database, actor: Actor, draft: MovementDraft, settings: CounterSe
 
     request = InstructionRequest(kind=draft.kind, legs=prepared.legs, narrative=narrative, idempotency_key=key,
                                  currency=prepared.preview.amount.currency)
-    return instructions.submit(db, actor, request, attach=record_identity)
+    return instructions.submit(db, actor, request, attach=record_identity), prepared.preview
 
 
 # --- Corrections: a same-day void, or a reversal on a later day ---------------------------------------------

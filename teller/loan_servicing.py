@@ -645,8 +645,14 @@ def _write_schedule(session: Session, loan: _Loan, tranche: LoanTranche, instruc
 
 def request_disbursement(db: Database, actor: Actor, draft: DisbursementDraft) -> InstructionView:
     """Make the disbursement instruction (pending its second key) with the schedule it will fix."""
+    return request_disbursement_with_preview(db, actor, draft)[0]
 
-    def work(session: Session) -> InstructionView:
+
+def request_disbursement_with_preview(db: Database, actor: Actor,
+                                      draft: DisbursementDraft) -> tuple[InstructionView, DisbursementPreview]:
+    """`request_disbursement`, with the preview it prepared for the very draft requested."""
+
+    def work(session: Session) -> tuple[InstructionView, DisbursementPreview]:
         prepared = _prepare_disbursement(session, actor, draft)
         loan, preview = prepared.loan, prepared.preview
         _open_loan_accounts(session, actor, loan)
@@ -664,7 +670,7 @@ def request_disbursement(db: Database, actor: Actor, draft: DisbursementDraft) -
 
         return instructions.submit_in(session, actor, InstructionRequest(
             kind="loan_disbursement", legs=prepared.legs, narrative=preview.narrative,
-            idempotency_key=draft.idempotency_key, currency=loan.application.currency), attach=attach)
+            idempotency_key=draft.idempotency_key, currency=loan.application.currency), attach=attach), preview
 
     return db.run(work)
 
@@ -864,8 +870,14 @@ def preview_repayment(db: Database, actor: Actor, draft: RepaymentDraft) -> Repa
 
 def request_repayment(db: Database, actor: Actor, draft: RepaymentDraft) -> InstructionView:
     """Make the repayment instruction (pending its second key) with its allocation and any new schedule."""
+    return request_repayment_with_preview(db, actor, draft)[0]
 
-    def work(session: Session) -> InstructionView:
+
+def request_repayment_with_preview(db: Database, actor: Actor,
+                                   draft: RepaymentDraft) -> tuple[InstructionView, RepaymentPreview]:
+    """`request_repayment`, with the preview it prepared for the very draft requested."""
+
+    def work(session: Session) -> tuple[InstructionView, RepaymentPreview]:
         prepared = _prepare_repayment(session, actor, draft)
         preview, loan = prepared.preview, prepared.loan
         by_kind = {item.row.kind: item for item in prepared.items}
@@ -887,7 +899,7 @@ def request_repayment(db: Database, actor: Actor, draft: RepaymentDraft) -> Inst
 
         return instructions.submit_in(session, actor, InstructionRequest(
             kind=prepared.instruction_kind, legs=prepared.legs, narrative=preview.narrative,
-            idempotency_key=draft.idempotency_key, currency=loan.application.currency), attach=attach)
+            idempotency_key=draft.idempotency_key, currency=loan.application.currency), attach=attach), preview
 
     return db.run(work)
 

@@ -411,7 +411,7 @@ async def test_a_refused_repayment_keeps_its_reason_when_the_preview_of_the_same
         await open_loan_file(pilot, money, "officer1", application.id)
         await open_repayment(pilot)
         await type_amount(pilot, "1,023.72")
-        monkeypatch.setattr(loan_servicing, "request_repayment", refuse)
+        monkeypatch.setattr(loan_servicing, "request_repayment_with_preview", refuse)
         await pilot.press("f9")
         await previewed(pilot)
         assert message(app) == refusal
